@@ -1,0 +1,34 @@
+"""Example-weighted mean of client tensors (the FedAvg rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+from torch import Tensor
+
+from fedprune.aggregate.registry import AGGREGATORS
+
+
+@AGGREGATORS.register("mean")
+def weighted_mean(
+    *, tensors: Sequence[Mapping[str, Tensor]], weights: Sequence[float]
+) -> dict[str, Tensor]:
+    """``sum_k w_k x_k / sum_k w_k`` for every tensor name (McMahan et al. 2017).
+
+    Accumulates in float64 so the result does not depend on client order beyond rounding.
+    """
+    if not tensors:
+        raise ValueError("cannot aggregate zero updates")
+    if len(tensors) != len(weights):
+        raise ValueError(f"{len(tensors)} updates but {len(weights)} weights")
+    total = float(sum(weights))
+    if total <= 0:
+        raise ValueError(f"aggregation weights must sum to > 0, got {total}")
+    out: dict[str, Tensor] = {}
+    for name in tensors[0]:
+        acc = torch.zeros(tensors[0][name].shape, dtype=torch.float64)
+        for t, w in zip(tensors, weights, strict=True):
+            acc.add_(t[name].to(torch.float64), alpha=w / total)
+        out[name] = acc.to(tensors[0][name].dtype)
+    return out

@@ -1,0 +1,78 @@
+"""Client-side work for one round: decode, train under the mask, prune, encode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from fedprune.messages import ClientJob, ClientReply, PruneOrder
+from fedprune.payload import pack_model, unpack_model
+from fedprune.prune import CRITERIA, PRUNERS, Pruner
+from fedprune.prune.mask import apply_masks
+from fedprune.training import train_local
+
+
+def make_pruner(*, name: str, threshold: float | None = None) -> Pruner:
+    """Instantiate a registered pruner; only ``threshold`` takes a parameter."""
+    cls = PRUNERS.get(name)
+    return cls(threshold=threshold) if threshold is not None else cls()  # type: ignore[call-arg]
+
+
+def client_seed(*, seed: int, rnd: int, cid: int) -> int:
+    """A per-(seed, round, client) seed, so a client's batches do not depend on who else runs."""
+    return int(np.random.SeedSequence([seed, rnd, cid]).generate_state(1)[0])
+
+
+class ClientWorker:
+    """Holds one reusable model and every client's data; ``__call__`` runs one client job.
+
+    The model is built once and reloaded from each downlink, so nothing is reconstructed per
+    client or per round.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: nn.Module,
+        prunable: Sequence[str],
+        data: Sequence[tuple[Tensor, Tensor]],
+        seed: int,
+    ) -> None:
+        self.model = model
+        self.prunable = list(prunable)
+        self.data = data
+        self.seed = seed
+        self.reference = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def __call__(self, job: ClientJob) -> ClientReply:
+        x, y = self.data[job.cid]
+        params, masks = unpack_model(
+            payload=job.downlink, reference=self.reference, prunable=self.prunable
+        )
+        self.model.load_state_dict(params)
+        gen = torch.Generator().manual_seed(client_seed(seed=self.seed, rnd=job.rnd, cid=job.cid))
+        metrics = train_local(
+            model=self.model, x=x, y=y, masks=masks, instruction=job.instruction, generator=gen
+        )
+        state = {k: v.detach() for k, v in self.model.state_dict().items()}
+        if job.instruction.prune is not None:
+            masks = self._prune(state=state, masks=masks, order=job.instruction.prune)
+        return ClientReply(
+            cid=job.cid,
+            payload=pack_model(params=state, masks=masks),
+            num_examples=int(x.shape[0]),
+            metrics=metrics,
+        )
+
+    @staticmethod
+    def _prune(
+        *, state: dict[str, Tensor], masks: dict[str, Tensor], order: PruneOrder
+    ) -> dict[str, Tensor]:
+        pruner = make_pruner(name=order.pruner, threshold=order.threshold)
+        scores = CRITERIA.get(order.criterion)({n: state[n] for n in masks})
+        new = pruner.compute_masks(scores=scores, masks=masks, target=order.target)
+        apply_masks(state, new)
+        return new

@@ -1,0 +1,200 @@
+"""Experiment configuration: validated sections, TOML/YAML files and ``key=value`` overrides."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased as one line naming the key and what is allowed."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class DataConfig(_Section):
+    """Which data set, and how it is split over clients."""
+
+    dataset: str = "mnist10k"
+    root: str | None = None
+    partition: Literal["iid", "dirichlet", "shards"] = "dirichlet"
+    alpha: float = Field(0.5, gt=0)
+    classes_per_client: int = Field(2, ge=1)
+    num_clients: int = Field(100, ge=1)
+    val_fraction: float = Field(0.0, ge=0, lt=1)
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, v: str) -> str:
+        from fedprune.data import DATASETS
+
+        DATASETS.get(v)
+        return v
+
+
+class ModelConfig(_Section):
+    """Which registered model to train."""
+
+    name: str = "cnn"
+
+    @field_validator("name")
+    @classmethod
+    def _known_model(cls, v: str) -> str:
+        from fedprune.models import MODELS
+
+        MODELS.get(v)
+        return v
+
+
+class TrainConfig(_Section):
+    """Local training on each client."""
+
+    epochs: int = Field(2, ge=1)
+    batch_size: int = Field(20, ge=1)
+    lr: float = Field(0.05, gt=0)
+    momentum: float = Field(0.5, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+
+
+class FederationConfig(_Section):
+    """Rounds, client sampling and aggregation."""
+
+    rounds: int = Field(40, ge=1)
+    clients_per_round: int | None = Field(10, ge=1)
+    fraction: float | None = Field(None, gt=0, le=1)
+    strategy: Literal["fedavg"] = "fedavg"
+    aggregator: Literal["mean"] = "mean"
+
+    @model_validator(mode="after")
+    def _one_sampling_rule(self) -> FederationConfig:
+        if (self.clients_per_round is None) == (self.fraction is None):
+            raise ValueError("set exactly one of federation.clients_per_round, federation.fraction")
+        return self
+
+
+class PruningConfig(_Section):
+    """Which pruning, where it runs (client or server) and on what schedule."""
+
+    mode: Literal["none", "client", "server"] = "client"
+    pruner: Literal["layer", "global", "threshold"] = "global"
+    criterion: Literal["magnitude"] = "magnitude"
+    target: float = Field(0.8, ge=0, le=1)
+    threshold: float | None = Field(None, ge=0)
+    schedule: Literal["oneshot", "polynomial"] = "polynomial"
+    start_round: int = Field(1, ge=1)
+    end_round: int = Field(15, ge=1)
+    frequency: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PruningConfig:
+        if self.pruner == "threshold" and self.threshold is None:
+            raise ValueError("pruning.threshold is required when pruning.pruner = 'threshold'")
+        if self.schedule == "polynomial" and self.end_round < self.start_round:
+            raise ValueError("pruning.end_round must be >= pruning.start_round")
+        return self
+
+
+class EngineConfig(_Section):
+    """Where client work runs."""
+
+    name: Literal["local"] = "local"
+    threads: int | None = Field(None, ge=1)
+
+
+class ExperimentConfig(_Section):
+    """A whole experiment; every default together is the embedded default run."""
+
+    seed: int = 0
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    federation: FederationConfig = Field(default_factory=FederationConfig)
+    pruning: PruningConfig = Field(default_factory=PruningConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+
+    @model_validator(mode="after")
+    def _fits(self) -> ExperimentConfig:
+        per_round = self.federation.clients_per_round
+        if per_round is not None and per_round > self.data.num_clients:
+            raise ValueError(
+                f"federation.clients_per_round ({per_round}) must be <= data.num_clients "
+                f"({self.data.num_clients})"
+            )
+        return self
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML (``.toml``) or YAML (``.yaml``/``.yml``) config file into a dict."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix == ".toml":
+            data: Any = tomllib.loads(text)
+        elif p.suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ConfigError(
+                f"config file {p}: unknown suffix {p.suffix!r}; allowed: .toml, .yaml"
+            )
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"config file {p} does not parse: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {p}: top level must be a table of sections")
+    return data
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Apply ``section.key=value`` overrides; values parse as YAML scalars (``0.8``, ``true``)."""
+    out: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"override {item!r} must look like section.key=value")
+        value = yaml.safe_load(raw) if raw else None
+        parts = key.split(".")
+        node = out
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"override {item!r}: {part} is not a section")
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        section: type[BaseModel] = ExperimentConfig
+        for part in err["loc"][:-1]:
+            section = section.model_fields[str(part)].annotation  # type: ignore[assignment]
+        allowed = ", ".join(section.model_fields)
+        return f"{loc}: unknown key; allowed: {allowed}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
+
+
+def build_config(
+    *, path: str | Path | None = None, overrides: Sequence[str] = ()
+) -> ExperimentConfig:
+    """Load ``path`` (if any), apply ``overrides`` and validate; ``ConfigError`` on any problem."""
+    data = read_config_file(path) if path is not None else {}
+    data = apply_overrides(data, overrides)
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0])) from None

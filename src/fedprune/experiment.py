@@ -1,0 +1,253 @@
+"""Builds every component from an ``ExperimentConfig`` and runs the federated rounds."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from fedprune.client import ClientWorker, make_pruner
+from fedprune.config import ExperimentConfig
+from fedprune.data import ArrayDataset, load_dataset, make_partitioner
+from fedprune.engine import ENGINES
+from fedprune.ledger import Ledger
+from fedprune.messages import ClientJob, GlobalModel, Instruction, PruneOrder, Update
+from fedprune.metrics import (
+    compression_ratio,
+    global_sparsity,
+    layer_sparsity,
+    parameter_counts,
+)
+from fedprune.models import build_model, prunable_names
+from fedprune.payload import dense_size, pack_model, unpack_model
+from fedprune.prune import SCHEDULES
+from fedprune.prune.mask import full_masks
+from fedprune.results import RunWriter
+from fedprune.strategy import STRATEGIES, Strategy
+from fedprune.strategy.modes import PRUNING_MODES
+from fedprune.training import evaluate
+
+log = logging.getLogger(__name__)
+
+# Partitioner parameters each partitioner takes from the data section.
+PARTITION_PARAMS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "iid": lambda d: {},
+    "dirichlet": lambda d: {"alpha": d.alpha},
+    "shards": lambda d: {"classes_per_client": d.classes_per_client},
+}
+
+
+def _tensors(ds: ArrayDataset) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(ds.x), torch.from_numpy(ds.y)
+
+
+def build_strategy(cfg: ExperimentConfig) -> Strategy:
+    """The configured base strategy wrapped by the configured pruning mode."""
+    t, p = cfg.train, cfg.pruning
+    instruction = Instruction(
+        epochs=t.epochs,
+        batch_size=t.batch_size,
+        lr=t.lr,
+        momentum=t.momentum,
+        weight_decay=t.weight_decay,
+    )
+    inner = STRATEGIES.get(cfg.federation.strategy)(
+        instruction=instruction, aggregator=cfg.federation.aggregator
+    )
+    order = PruneOrder(
+        pruner=p.pruner, criterion=p.criterion, target=p.target, threshold=p.threshold
+    )
+    schedule = SCHEDULES.get(p.schedule)(
+        final=p.target, start=p.start_round, end=p.end_round, frequency=p.frequency
+    )
+    pruner = make_pruner(name=p.pruner, threshold=p.threshold)
+    return PRUNING_MODES.get(p.mode)(inner=inner, order=order, pruner=pruner, schedule=schedule)
+
+
+@dataclass
+class RunResult:
+    """What a finished run leaves in memory (the same figures as ``summary.json``)."""
+
+    summary: dict[str, Any]
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    model: GlobalModel | None = None
+
+
+class Experiment:
+    """One federated run: data, partition, model, strategy, engine, ledger."""
+
+    def __init__(self, *, config: ExperimentConfig) -> None:
+        self.cfg = config
+        torch.set_num_threads(config.engine.threads or torch.get_num_threads())
+        split = load_dataset(name=config.data.dataset, root=config.data.root)
+        self.test_x, self.test_y = _tensors(split.test)
+        rng = np.random.default_rng(config.seed)
+        d = config.data
+        parts = make_partitioner(name=d.partition, **PARTITION_PARAMS[d.partition](d)).partition(
+            labels=split.train.y, num_clients=d.num_clients, rng=rng
+        )
+        self.client_data = [_tensors(split.train.subset(np.sort(idx))) for idx in parts]
+        torch.manual_seed(config.seed)
+        self.model = build_model(
+            name=config.model.name,
+            input_shape=tuple(split.train.x.shape[1:]),
+            num_classes=split.train.num_classes,
+        )
+        self.prunable = prunable_names(self.model)
+        self.strategy = build_strategy(config)
+        self.engine = ENGINES.get(config.engine.name)()
+        self.worker = ClientWorker(
+            model=build_model(
+                name=config.model.name,
+                input_shape=tuple(split.train.x.shape[1:]),
+                num_classes=split.train.num_classes,
+            ),
+            prunable=self.prunable,
+            data=self.client_data,
+            seed=config.seed,
+        )
+        self.ledger = Ledger()
+
+    def sample_clients(self, rnd: int) -> list[int]:
+        """Clients taking part in round ``rnd``: seeded by (seed, round), without replacement."""
+        f, n = self.cfg.federation, self.cfg.data.num_clients
+        k = (
+            f.clients_per_round
+            if f.clients_per_round is not None
+            else max(1, round(f.fraction * n))
+        )
+        rng = np.random.default_rng([self.cfg.seed, rnd])
+        return sorted(int(c) for c in rng.choice(n, size=k, replace=False))
+
+    def run(
+        self, *, out: Path | None = None, on_round: Callable[[dict[str, Any]], None] | None = None
+    ) -> RunResult:
+        """Run every round; write the run directory when ``out`` is given."""
+        cfg = self.cfg
+        writer = RunWriter(out=out, config=cfg.model_dump(mode="json")) if out else None
+        state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        global_model = GlobalModel(params=state, masks=full_masks(state, self.prunable))
+        reference = {k: v.clone() for k, v in state.items()}
+        result = RunResult(summary={})
+        started = time.perf_counter()
+        rejected = failed = 0
+        try:
+            for rnd in range(1, cfg.federation.rounds + 1):
+                t0 = time.perf_counter()
+                clients = self.sample_clients(rnd)
+                plan = self.strategy.configure_round(rnd=rnd, model=global_model, clients=clients)
+                downlink = pack_model(params=global_model.params, masks=global_model.masks)
+                jobs = [
+                    ClientJob(rnd=rnd, cid=c, instruction=plan[c], downlink=downlink)
+                    for c in clients
+                ]
+                for job in jobs:
+                    self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=downlink)
+                updates: list[Update] = []
+                for reply in self.engine.run(jobs=jobs, work=self.worker):
+                    if reply.error is not None:
+                        failed += 1
+                        log.warning("round %d: client %d failed: %s", rnd, reply.cid, reply.error)
+                        continue
+                    self.ledger.record(
+                        rnd=rnd, cid=reply.cid, direction="up", payload=reply.payload
+                    )
+                    try:
+                        params, masks = unpack_model(
+                            payload=reply.payload, reference=reference, prunable=self.prunable
+                        )
+                    except ValueError as exc:
+                        rejected += 1
+                        log.warning(
+                            "round %d: update of client %d rejected: %s", rnd, reply.cid, exc
+                        )
+                        continue
+                    updates.append(
+                        Update(
+                            cid=reply.cid,
+                            num_examples=reply.num_examples,
+                            params=params,
+                            masks=masks,
+                            metrics=reply.metrics,
+                        )
+                    )
+                if updates:
+                    global_model = self.strategy.aggregate(
+                        rnd=rnd, model=global_model, updates=updates
+                    )
+                row = self._round_row(rnd, global_model, updates, t0)
+                result.rounds.append(row)
+                if writer:
+                    writer.round(row)
+                if on_round:
+                    on_round(row)
+            result.model = global_model
+            result.summary = self._summary(global_model, result.rounds, started, rejected, failed)
+            if writer:
+                writer.summary(result.summary)
+        finally:
+            if writer:
+                writer.close()
+            self.engine.close()
+        return result
+
+    def _evaluate(self, model: GlobalModel) -> tuple[float, float]:
+        self.model.load_state_dict(model.params)
+        return evaluate(model=self.model, x=self.test_x, y=self.test_y)
+
+    def _round_row(
+        self, rnd: int, model: GlobalModel, updates: list[Update], t0: float
+    ) -> dict[str, Any]:
+        acc, loss = self._evaluate(model)
+        train_losses = [u.metrics["train_loss"] for u in updates if "train_loss" in u.metrics]
+        return {
+            "round": rnd,
+            "accuracy": acc,
+            "loss": loss,
+            "sparsity": global_sparsity(model.masks),
+            "bytes_up": self.ledger.total(direction="up", rnd=rnd),
+            "bytes_down": self.ledger.total(direction="down", rnd=rnd),
+            "bytes_up_total": self.ledger.total(direction="up"),
+            "bytes_down_total": self.ledger.total(direction="down"),
+            "clients": [u.cid for u in updates],
+            "train_loss": float(np.mean(train_losses)) if train_losses else None,
+            "seconds": time.perf_counter() - t0,
+        }
+
+    def _summary(
+        self,
+        model: GlobalModel,
+        rounds: list[dict[str, Any]],
+        started: float,
+        rejected: int,
+        failed: int,
+    ) -> dict[str, Any]:
+        final = rounds[-1]
+        encoded = len(pack_model(params=model.params, masks=model.masks))
+        up, down = self.ledger.total(direction="up"), self.ledger.total(direction="down")
+        return {
+            "final_accuracy": final["accuracy"],
+            "final_loss": final["loss"],
+            "best_accuracy": max(r["accuracy"] for r in rounds),
+            "rounds": len(rounds),
+            "global_sparsity": global_sparsity(model.masks),
+            "layer_sparsity": layer_sparsity(model.masks),
+            "model_bytes_dense": dense_size(model.params),
+            "model_bytes_encoded": encoded,
+            "compression_ratio": compression_ratio(
+                dense_bytes=dense_size(model.params), encoded_bytes=encoded
+            ),
+            "parameters": parameter_counts(model.params, model.masks),
+            "bytes_up_total": up,
+            "bytes_down_total": down,
+            "bytes_total": up + down,
+            "rejected_updates": rejected,
+            "failed_clients": failed,
+            "wall_seconds": time.perf_counter() - started,
+        }

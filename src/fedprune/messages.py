@@ -1,0 +1,81 @@
+"""Plain data that travels between server and clients: instructions, updates, the global model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class PruneOrder:
+    """Tell a client to prune its trained model before upload.
+
+    ``pruner`` is a registered pruner name (``layer``, ``global``, ``threshold``), ``criterion`` a
+    registered criterion, ``target`` the sparsity to reach, ``threshold`` the threshold pruner's
+    cut-off.
+    """
+
+    pruner: str
+    criterion: str
+    target: float
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """What one client does this round: local training settings and an optional prune order."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    prune: PruneOrder | None = None
+
+    def with_prune(self, prune: PruneOrder | None) -> Instruction:
+        """A copy with ``prune`` set."""
+        return replace(self, prune=prune)
+
+
+@dataclass
+class GlobalModel:
+    """The server's model: every parameter and buffer, and keep-masks of the prunable tensors."""
+
+    params: dict[str, Tensor]
+    masks: dict[str, Tensor]
+
+
+@dataclass(frozen=True)
+class Update:
+    """A decoded, validated client update (model weights after local training and pruning)."""
+
+    cid: int
+    num_examples: int
+    params: dict[str, Tensor]
+    masks: dict[str, Tensor]
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClientJob:
+    """One client's work for a round: who, what to do, and the downlink bytes it receives."""
+
+    rnd: int
+    cid: int
+    instruction: Instruction
+    downlink: bytes
+
+
+@dataclass(frozen=True)
+class ClientReply:
+    """What a client sends back: its encoded update and a few scalars.
+
+    ``error`` is set (and ``payload`` empty) when the client's work raised.
+    """
+
+    cid: int
+    payload: bytes
+    num_examples: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None

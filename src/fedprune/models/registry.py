@@ -1,0 +1,30 @@
+"""Model factories, looked up by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from torch import nn
+
+from fedprune.registry import Registry
+
+ModelFactory = Callable[..., nn.Module]
+MODELS: Registry[ModelFactory] = Registry("model")
+
+
+def build_model(*, name: str, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    """Build the model registered as ``name`` for inputs of ``input_shape`` (without batch)."""
+    return MODELS.get(name)(input_shape=input_shape, num_classes=num_classes)
+
+
+def prunable_names(model: nn.Module) -> list[str]:
+    """Names of the parameters pruning applies to: weights of conv and linear layers.
+
+    Biases and normalisation parameters are small and fragile, so they are never pruned (the
+    convention of ``torch.nn.utils.prune`` users and of the pruning literature).
+    """
+    names = []
+    for mod_name, module in model.named_modules():
+        if isinstance(module, nn.Conv1d | nn.Conv2d | nn.Linear):
+            names.append(f"{mod_name}.weight" if mod_name else "weight")
+    return names

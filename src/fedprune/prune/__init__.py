@@ -1,0 +1,18 @@
+"""Pruning: criteria (scores), pruners (masks from scores), schedules and mask helpers."""
+
+from fedprune.prune import global_, layerwise, threshold  # noqa: F401  (registration)
+from fedprune.prune.base import PRUNERS, Masks, Pruner
+from fedprune.prune.criteria import CRITERIA
+from fedprune.prune.mask import apply_masks, full_masks
+from fedprune.prune.schedule import SCHEDULES, Schedule
+
+__all__ = [
+    "CRITERIA",
+    "PRUNERS",
+    "SCHEDULES",
+    "Masks",
+    "Pruner",
+    "Schedule",
+    "apply_masks",
+    "full_masks",
+]

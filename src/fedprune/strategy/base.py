@@ -1,0 +1,26 @@
+"""The ``Strategy`` interface: what happens in a round, independent of where clients run."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from fedprune.messages import GlobalModel, Instruction, Update
+from fedprune.registry import Registry
+
+
+class Strategy(ABC):
+    """Decides each round's client instructions and how updates become the next global model."""
+
+    @abstractmethod
+    def configure_round(
+        self, *, rnd: int, model: GlobalModel, clients: Sequence[int]
+    ) -> dict[int, Instruction]:
+        """Instructions for the sampled ``clients`` in round ``rnd`` (1-based)."""
+
+    @abstractmethod
+    def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
+        """The next global model from this round's validated ``updates``."""
+
+
+STRATEGIES: Registry[type[Strategy]] = Registry("strategy")

@@ -1,0 +1,37 @@
+"""Server-side pruning: the server prunes the aggregated model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fedprune.messages import GlobalModel, Instruction, Update
+from fedprune.prune import CRITERIA, Pruner, Schedule
+from fedprune.prune.mask import apply_masks
+from fedprune.strategy.base import Strategy
+
+
+class ServerSidePruning(Strategy):
+    """Wraps a strategy so the server prunes the aggregate to the round's target.
+
+    Clients train under the global mask (pruned entries stay zero) and upload only kept entries;
+    the downlink carries the new, sparser mask.
+    """
+
+    def __init__(self, *, inner: Strategy, criterion: str, pruner: Pruner, schedule: Schedule):
+        self.inner, self.pruner, self.schedule = inner, pruner, schedule
+        self.criterion = CRITERIA.get(criterion)
+
+    def configure_round(
+        self, *, rnd: int, model: GlobalModel, clients: Sequence[int]
+    ) -> dict[int, Instruction]:
+        return self.inner.configure_round(rnd=rnd, model=model, clients=clients)
+
+    def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
+        new = self.inner.aggregate(rnd=rnd, model=model, updates=updates)
+        target = self.schedule.target(rnd)
+        if target is None:
+            return new
+        scores = self.criterion({n: new.params[n] for n in new.masks})
+        masks = self.pruner.compute_masks(scores=scores, masks=new.masks, target=target)
+        apply_masks(new.params, masks)
+        return GlobalModel(params=new.params, masks=masks)
