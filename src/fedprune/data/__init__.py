@@ -1,0 +1,30 @@
+"""Datasets, their registry, and partitioners that split them across federated clients."""
+
+# Imported for their registrations in DATASETS.
+from fedprune.data import digits, fashion_mnist, mnist, mnist10k  # noqa: F401
+from fedprune.data.base import DATASETS, ArrayDataset, DataSplit, load_dataset
+from fedprune.data.idx import read_idx
+from fedprune.data.partition import (
+    PARTITIONERS,
+    DirichletPartitioner,
+    IIDPartitioner,
+    Partitioner,
+    ShardsPartitioner,
+    make_partitioner,
+    split_validation,
+)
+
+__all__ = [
+    "DATASETS",
+    "PARTITIONERS",
+    "ArrayDataset",
+    "DataSplit",
+    "DirichletPartitioner",
+    "IIDPartitioner",
+    "Partitioner",
+    "ShardsPartitioner",
+    "load_dataset",
+    "make_partitioner",
+    "read_idx",
+    "split_validation",
+]
