@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -12,7 +13,17 @@ from fedprune.messages import ClientJob, ClientReply, PruneOrder
 from fedprune.payload import pack_model, unpack_model
 from fedprune.prune import CRITERIA, PRUNERS, Pruner
 from fedprune.prune.mask import apply_masks
-from fedprune.training import train_local
+from fedprune.training import evaluate, train_local
+
+
+@dataclass(frozen=True)
+class ClientData:
+    """One client's local training tensors and optional validation tensors."""
+
+    x: Tensor
+    y: Tensor
+    x_val: Tensor | None = None
+    y_val: Tensor | None = None
 
 
 def make_pruner(*, name: str, threshold: float | None = None) -> Pruner:
@@ -38,7 +49,7 @@ class ClientWorker:
         *,
         model: nn.Module,
         prunable: Sequence[str],
-        data: Sequence[tuple[Tensor, Tensor]],
+        data: Sequence[ClientData],
         seed: int,
     ) -> None:
         self.model = model
@@ -48,22 +59,30 @@ class ClientWorker:
         self.reference = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     def __call__(self, job: ClientJob) -> ClientReply:
-        x, y = self.data[job.cid]
+        data = self.data[job.cid]
         params, masks = unpack_model(
             payload=job.downlink, reference=self.reference, prunable=self.prunable
         )
         self.model.load_state_dict(params)
         gen = torch.Generator().manual_seed(client_seed(seed=self.seed, rnd=job.rnd, cid=job.cid))
         metrics = train_local(
-            model=self.model, x=x, y=y, masks=masks, instruction=job.instruction, generator=gen
+            model=self.model,
+            x=data.x,
+            y=data.y,
+            masks=masks,
+            instruction=job.instruction,
+            generator=gen,
         )
         state = {k: v.detach() for k, v in self.model.state_dict().items()}
         if job.instruction.prune is not None:
             masks = self._prune(state=state, masks=masks, order=job.instruction.prune)
+        if data.x_val is not None and data.y_val is not None and len(data.y_val):
+            # the model as uploaded: trained, then pruned (the state tensors are its own)
+            metrics["val_accuracy"] = evaluate(model=self.model, x=data.x_val, y=data.y_val)[0]
         return ClientReply(
             cid=job.cid,
             payload=pack_model(params=state, masks=masks),
-            num_examples=int(x.shape[0]),
+            num_examples=int(data.x.shape[0]),
             metrics=metrics,
         )
 

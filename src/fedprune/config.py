@@ -21,7 +21,8 @@ class ConfigError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # strict: a YAML ``true`` must not quietly become ``epochs = 1``
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
 
 
 class DataConfig(_Section):
@@ -77,6 +78,13 @@ class FederationConfig(_Section):
     strategy: Literal["fedavg"] = "fedavg"
     aggregator: Literal["mean"] = "mean"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fraction_replaces_default_count(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("fraction") is not None:
+            data = {"clients_per_round": None, **data}
+        return data
+
     @model_validator(mode="after")
     def _one_sampling_rule(self) -> FederationConfig:
         if (self.clients_per_round is None) == (self.fraction is None):
@@ -117,12 +125,12 @@ class ExperimentConfig(_Section):
     """A whole experiment; every default together is the embedded default run."""
 
     seed: int = 0
-    data: DataConfig = Field(default_factory=DataConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
-    federation: FederationConfig = Field(default_factory=FederationConfig)
-    pruning: PruningConfig = Field(default_factory=PruningConfig)
-    engine: EngineConfig = Field(default_factory=EngineConfig)
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    train: TrainConfig = TrainConfig()
+    federation: FederationConfig = FederationConfig()
+    pruning: PruningConfig = PruningConfig()
+    engine: EngineConfig = EngineConfig()
 
     @model_validator(mode="after")
     def _fits(self) -> ExperimentConfig:
@@ -164,7 +172,10 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[s
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise ConfigError(f"override {item!r} must look like section.key=value")
-        value = yaml.safe_load(raw) if raw else None
+        try:
+            value = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError:
+            raise ConfigError(f"override {item!r}: value {raw!r} does not parse") from None
         parts = key.split(".")
         node = out
         for part in parts[:-1]:

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from fedprune.client import ClientWorker, make_pruner
+from fedprune.client import ClientData, ClientWorker, make_pruner
 from fedprune.config import ExperimentConfig
-from fedprune.data import ArrayDataset, load_dataset, make_partitioner
+from fedprune.data import ArrayDataset, load_dataset, make_partitioner, split_validation
 from fedprune.engine import ENGINES
 from fedprune.ledger import Ledger
 from fedprune.messages import ClientJob, GlobalModel, Instruction, PruneOrder, Update
@@ -92,7 +92,7 @@ class Experiment:
         parts = make_partitioner(name=d.partition, **PARTITION_PARAMS[d.partition](d)).partition(
             labels=split.train.y, num_clients=d.num_clients, rng=rng
         )
-        self.client_data = [_tensors(split.train.subset(np.sort(idx))) for idx in parts]
+        self.client_data = [self._client_data(split.train, idx, rng) for idx in parts]
         torch.manual_seed(config.seed)
         self.model = build_model(
             name=config.model.name,
@@ -114,14 +114,22 @@ class Experiment:
         )
         self.ledger = Ledger()
 
+    def _client_data(
+        self, train: ArrayDataset, idx: np.ndarray, rng: np.random.Generator
+    ) -> ClientData:
+        if self.cfg.data.val_fraction == 0:
+            return ClientData(*_tensors(train.subset(idx)))
+        fit, val = split_validation(indices=idx, fraction=self.cfg.data.val_fraction, rng=rng)
+        x_val, y_val = _tensors(train.subset(val))
+        return ClientData(*_tensors(train.subset(fit)), x_val=x_val, y_val=y_val)
+
     def sample_clients(self, rnd: int) -> list[int]:
         """Clients taking part in round ``rnd``: seeded by (seed, round), without replacement."""
         f, n = self.cfg.federation, self.cfg.data.num_clients
-        k = (
-            f.clients_per_round
-            if f.clients_per_round is not None
-            else max(1, round(f.fraction * n))
-        )
+        if f.clients_per_round is not None:
+            k = f.clients_per_round
+        else:
+            k = max(1, round((f.fraction or 0.0) * n))
         rng = np.random.default_rng([self.cfg.seed, rnd])
         return sorted(int(c) for c in rng.choice(n, size=k, replace=False))
 
@@ -206,6 +214,7 @@ class Experiment:
     ) -> dict[str, Any]:
         acc, loss = self._evaluate(model)
         train_losses = [u.metrics["train_loss"] for u in updates if "train_loss" in u.metrics]
+        val_accs = [u.metrics["val_accuracy"] for u in updates if "val_accuracy" in u.metrics]
         return {
             "round": rnd,
             "accuracy": acc,
@@ -217,6 +226,7 @@ class Experiment:
             "bytes_down_total": self.ledger.total(direction="down"),
             "clients": [u.cid for u in updates],
             "train_loss": float(np.mean(train_losses)) if train_losses else None,
+            "client_val_accuracy": float(np.mean(val_accs)) if val_accs else None,
             "seconds": time.perf_counter() - t0,
         }
 

@@ -25,8 +25,18 @@ def weighted_mean(
     total = float(sum(weights))
     if total <= 0:
         raise ValueError(f"aggregation weights must sum to > 0, got {total}")
+    names = list(tensors[0])
+    for k, t in enumerate(tensors[1:], start=1):
+        if list(t) != names:
+            raise ValueError(f"update {k} has tensors {sorted(t)}, expected {sorted(names)}")
+        for name in names:
+            if t[name].shape != tensors[0][name].shape:
+                raise ValueError(
+                    f"update {k}: {name} has shape {tuple(t[name].shape)}, "
+                    f"expected {tuple(tensors[0][name].shape)}"
+                )
     out: dict[str, Tensor] = {}
-    for name in tensors[0]:
+    for name in names:
         acc = torch.zeros(tensors[0][name].shape, dtype=torch.float64)
         for t, w in zip(tensors, weights, strict=True):
             acc.add_(t[name].to(torch.float64), alpha=w / total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from fedprune.registry import Registry
 
@@ -15,7 +16,7 @@ class Schedule(ABC):
         """Target sparsity after round ``rnd``, or ``None`` for no pruning step."""
 
 
-SCHEDULES: Registry[type[Schedule]] = Registry("pruning schedule")
+SCHEDULES: Registry[Callable[..., Schedule]] = Registry("pruning schedule")
 
 
 @SCHEDULES.register("oneshot")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.registry import Registry
@@ -23,4 +23,4 @@ class Strategy(ABC):
         """The next global model from this round's validated ``updates``."""
 
 
-STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
+STRATEGIES: Registry[Callable[..., Strategy]] = Registry("strategy")

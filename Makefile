@@ -1,0 +1,40 @@
+# The two set-up commands of README.md: `make run` (main job) and `make test` (test suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: setup data run test lint clean
+
+# torch is installed, pinned, before the package so that no unpinned torch requirement ever
+# resolves on its own (that would pull a multi-GB CUDA build).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist where apt is usable; elsewhere pass
+# data.root to any IDX copy. The embedded default needs nothing from here.
+data:
+	@if [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null) \
+	  || echo "warning: could not install dataset-fashion-mnist; its tests will be skipped"; \
+	else echo "note: apt not usable; Fashion-MNIST needs data.root"; fi
+
+run: setup data
+	$(BIN)/fedprune run $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/mypy
+
+test: setup data lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

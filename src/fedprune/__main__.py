@@ -1,0 +1,5 @@
+"""``python -m fedprune`` runs the command line."""
+
+from fedprune.cli import main
+
+main()
