@@ -65,6 +65,7 @@ class TrainConfig(_Section):
     epochs: int = Field(2, ge=1)
     batch_size: int = Field(20, ge=1)
     lr: float = Field(0.05, gt=0)
+    lr_decay: float = Field(1.0, gt=0, le=1)
     momentum: float = Field(0.5, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
 

@@ -17,7 +17,14 @@ from fedprune.config import ExperimentConfig
 from fedprune.data import ArrayDataset, load_dataset, make_partitioner, split_validation
 from fedprune.engine import ENGINES
 from fedprune.ledger import Ledger
-from fedprune.messages import ClientJob, GlobalModel, Instruction, PruneOrder, Update
+from fedprune.messages import (
+    ClientJob,
+    ClientReply,
+    GlobalModel,
+    Instruction,
+    PruneOrder,
+    Update,
+)
 from fedprune.metrics import (
     compression_ratio,
     global_sparsity,
@@ -58,7 +65,7 @@ def build_strategy(cfg: ExperimentConfig) -> Strategy:
         weight_decay=t.weight_decay,
     )
     inner = STRATEGIES.get(cfg.federation.strategy)(
-        instruction=instruction, aggregator=cfg.federation.aggregator
+        instruction=instruction, aggregator=cfg.federation.aggregator, lr_decay=t.lr_decay
     )
     order = PruneOrder(
         pruner=p.pruner, criterion=p.criterion, target=p.target, threshold=p.threshold
@@ -113,6 +120,8 @@ class Experiment:
             seed=config.seed,
         )
         self.ledger = Ledger()
+        self.reference = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.rejected = self.failed = 0
 
     def _client_data(
         self, train: ArrayDataset, idx: np.ndarray, rng: np.random.Generator
@@ -141,10 +150,8 @@ class Experiment:
         writer = RunWriter(out=out, config=cfg.model_dump(mode="json")) if out else None
         state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         global_model = GlobalModel(params=state, masks=full_masks(state, self.prunable))
-        reference = {k: v.clone() for k, v in state.items()}
         result = RunResult(summary={})
         started = time.perf_counter()
-        rejected = failed = 0
         try:
             for rnd in range(1, cfg.federation.rounds + 1):
                 t0 = time.perf_counter()
@@ -157,34 +164,7 @@ class Experiment:
                 ]
                 for job in jobs:
                     self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=downlink)
-                updates: list[Update] = []
-                for reply in self.engine.run(jobs=jobs, work=self.worker):
-                    if reply.error is not None:
-                        failed += 1
-                        log.warning("round %d: client %d failed: %s", rnd, reply.cid, reply.error)
-                        continue
-                    self.ledger.record(
-                        rnd=rnd, cid=reply.cid, direction="up", payload=reply.payload
-                    )
-                    try:
-                        params, masks = unpack_model(
-                            payload=reply.payload, reference=reference, prunable=self.prunable
-                        )
-                    except ValueError as exc:
-                        rejected += 1
-                        log.warning(
-                            "round %d: update of client %d rejected: %s", rnd, reply.cid, exc
-                        )
-                        continue
-                    updates.append(
-                        Update(
-                            cid=reply.cid,
-                            num_examples=reply.num_examples,
-                            params=params,
-                            masks=masks,
-                            metrics=reply.metrics,
-                        )
-                    )
+                updates = self._collect(rnd, self.engine.run(jobs=jobs, work=self.worker))
                 if updates:
                     global_model = self.strategy.aggregate(
                         rnd=rnd, model=global_model, updates=updates
@@ -196,7 +176,7 @@ class Experiment:
                 if on_round:
                     on_round(row)
             result.model = global_model
-            result.summary = self._summary(global_model, result.rounds, started, rejected, failed)
+            result.summary = self._summary(global_model, result.rounds, started)
             if writer:
                 writer.summary(result.summary)
         finally:
@@ -204,6 +184,34 @@ class Experiment:
                 writer.close()
             self.engine.close()
         return result
+
+    def _collect(self, rnd: int, replies: list[ClientReply]) -> list[Update]:
+        """Record every upload in the ledger, then decode and validate it; bad ones are dropped."""
+        updates: list[Update] = []
+        for reply in replies:
+            if reply.error is not None:
+                self.failed += 1
+                log.warning("round %d: client %d failed: %s", rnd, reply.cid, reply.error)
+                continue
+            self.ledger.record(rnd=rnd, cid=reply.cid, direction="up", payload=reply.payload)
+            try:
+                params, masks = unpack_model(
+                    payload=reply.payload, reference=self.reference, prunable=self.prunable
+                )
+            except ValueError as exc:
+                self.rejected += 1
+                log.warning("round %d: update of client %d rejected: %s", rnd, reply.cid, exc)
+                continue
+            updates.append(
+                Update(
+                    cid=reply.cid,
+                    num_examples=reply.num_examples,
+                    params=params,
+                    masks=masks,
+                    metrics=reply.metrics,
+                )
+            )
+        return updates
 
     def _evaluate(self, model: GlobalModel) -> tuple[float, float]:
         self.model.load_state_dict(model.params)
@@ -235,8 +243,6 @@ class Experiment:
         model: GlobalModel,
         rounds: list[dict[str, Any]],
         started: float,
-        rejected: int,
-        failed: int,
     ) -> dict[str, Any]:
         final = rounds[-1]
         encoded = len(pack_model(params=model.params, masks=model.masks))
@@ -257,7 +263,7 @@ class Experiment:
             "bytes_up_total": up,
             "bytes_down_total": down,
             "bytes_total": up + down,
-            "rejected_updates": rejected,
-            "failed_clients": failed,
+            "rejected_updates": self.rejected,
+            "failed_clients": self.failed,
             "wall_seconds": time.perf_counter() - started,
         }

@@ -27,7 +27,8 @@ def train_local(
     Batches are index slices of in-memory tensors: a DataLoader only adds overhead here.
     """
     params = dict(model.named_parameters())
-    masked = [(params[n], m) for n, m in masks.items() if not bool(m.all())]
+    # float copies once, so each step multiplies without a bool -> float conversion
+    masked = [(params[n], m.to(params[n].dtype)) for n, m in masks.items() if not bool(m.all())]
     opt = torch.optim.SGD(
         model.parameters(),
         lr=instruction.lr,

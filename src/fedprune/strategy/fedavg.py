@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from fedprune.aggregate import AGGREGATORS
 from fedprune.messages import GlobalModel, Instruction, Update
@@ -14,19 +15,28 @@ from fedprune.strategy.base import STRATEGIES, Strategy
 class FedAvg(Strategy):
     """FedAvg (McMahan et al. 2017, https://arxiv.org/abs/1602.05629).
 
-    Every client gets the same ``instruction``; the new model is the example-weighted
+    Every client gets the same ``instruction``, its learning rate multiplied by
+    ``lr_decay ** (round - 1)`` (a per-round decay damps the client drift of non-IID rounds);
+    the new model is the example-weighted
     ``aggregator`` of the client models, with the global masks re-applied so entries pruned on
     the server stay exactly zero.
     """
 
-    def __init__(self, *, instruction: Instruction, aggregator: str = "mean") -> None:
+    def __init__(
+        self, *, instruction: Instruction, aggregator: str = "mean", lr_decay: float = 1.0
+    ) -> None:
+        if not 0 < lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay}")
         self.instruction = instruction
+        self.lr_decay = lr_decay
         self.aggregate_fn = AGGREGATORS.get(aggregator)
 
     def configure_round(
         self, *, rnd: int, model: GlobalModel, clients: Sequence[int]
     ) -> dict[int, Instruction]:
-        return {cid: self.instruction for cid in clients}
+        lr = self.instruction.lr * self.lr_decay ** (rnd - 1)
+        instruction = replace(self.instruction, lr=lr)
+        return {cid: instruction for cid in clients}
 
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
         params = self.aggregate_fn(
