@@ -62,10 +62,10 @@ class ModelConfig(_Section):
 class TrainConfig(_Section):
     """Local training on each client."""
 
-    epochs: int = Field(2, ge=1)
-    batch_size: int = Field(20, ge=1)
-    lr: float = Field(0.05, gt=0)
-    lr_decay: float = Field(1.0, gt=0, le=1)
+    epochs: int = Field(5, ge=1)
+    batch_size: int = Field(10, ge=1)
+    lr: float = Field(0.08, gt=0)
+    lr_decay: float = Field(0.97, gt=0, le=1)
     momentum: float = Field(0.5, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
 
@@ -73,7 +73,7 @@ class TrainConfig(_Section):
 class FederationConfig(_Section):
     """Rounds, client sampling and aggregation."""
 
-    rounds: int = Field(40, ge=1)
+    rounds: int = Field(60, ge=1)
     clients_per_round: int | None = Field(10, ge=1)
     fraction: float | None = Field(None, gt=0, le=1)
     strategy: Literal["fedavg"] = "fedavg"
