@@ -24,6 +24,8 @@ TINY = [
     "pruning.end_round=3",
     "--set",
     "pruning.target=0.5",
+    "--set",
+    "engine.threads=1",
 ]
 ROUND_KEYS = {
     "round",
