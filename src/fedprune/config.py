@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -68,6 +69,18 @@ class TrainConfig(_Section):
     lr_decay: float = Field(0.97, gt=0, le=1)
     momentum: float = Field(0.5, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
+    # FedProx's proximal coefficient, for any strategy; unset: 0, or fedprox's own default
+    prox_mu: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _prox_step_stable(self) -> TrainConfig:
+        # on the proximal term alone, SGD with momentum b converges iff lr * mu < 2 (1 + b)
+        if self.prox_mu and self.lr * self.prox_mu >= 2 * (1 + self.momentum):
+            raise ValueError(
+                f"train.prox_mu ({self.prox_mu}) * train.lr ({self.lr}) must be < "
+                f"2 * (1 + train.momentum) = {2 * (1 + self.momentum)}, or local training diverges"
+            )
+        return self
 
 
 class FederationConfig(_Section):
@@ -76,8 +89,16 @@ class FederationConfig(_Section):
     rounds: int = Field(60, ge=1)
     clients_per_round: int | None = Field(10, ge=1)
     fraction: float | None = Field(None, gt=0, le=1)
-    strategy: Literal["fedavg"] = "fedavg"
-    aggregator: Literal["mean"] = "mean"
+    strategy: Literal["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox"] = "fedavg"
+    aggregator: Literal["mean", "masked_mean"] = "mean"
+    # Options of the strategy (server optimiser) and aggregator; unset: the component's default.
+    server_lr: float | None = Field(None, gt=0)
+    server_momentum: float | None = Field(None, ge=0, lt=1)
+    beta1: float | None = Field(None, ge=0, lt=1)
+    beta2: float | None = Field(None, ge=0, lt=1)
+    tau: float | None = Field(None, gt=0)
+    min_votes: int | None = Field(None, ge=1)
+    min_share: float | None = Field(None, ge=0, le=1)
 
     @model_validator(mode="before")
     @classmethod
@@ -90,6 +111,22 @@ class FederationConfig(_Section):
     def _one_sampling_rule(self) -> FederationConfig:
         if (self.clients_per_round is None) == (self.fraction is None):
             raise ValueError("set exactly one of federation.clients_per_round, federation.fraction")
+        return self
+
+    @model_validator(mode="after")
+    def _options_are_used(self) -> FederationConfig:
+        from fedprune.aggregate import AGGREGATORS, option_names
+        from fedprune.strategy import STRATEGIES
+
+        strategy = STRATEGIES.get(self.strategy)
+        used = {k.removeprefix("federation.") for k in getattr(strategy, "config_keys", ())}
+        used |= set(option_names(AGGREGATORS.get(self.aggregator)))
+        for key in ("server_lr", "server_momentum", "beta1", "beta2", "tau"):
+            if getattr(self, key) is not None and key not in used:
+                raise ValueError(f"federation.{key} is not used by strategy {self.strategy!r}")
+        for key in ("min_votes", "min_share"):
+            if getattr(self, key) is not None and key not in used:
+                raise ValueError(f"federation.{key} is not used by aggregator {self.aggregator!r}")
         return self
 
 
@@ -166,6 +203,9 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Apply ``section.key=value`` overrides; values parse as YAML scalars (``0.8``, ``true``)."""
     out: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in data.items()}
@@ -177,6 +217,8 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[s
             value = yaml.safe_load(raw) if raw else None
         except yaml.YAMLError:
             raise ConfigError(f"override {item!r}: value {raw!r} does not parse") from None
+        if isinstance(value, str) and _FLOAT.fullmatch(value):
+            value = float(value)  # YAML 1.1 reads 1e-4 (no dot) as a string
         parts = key.split(".")
         node = out
         for part in parts[:-1]:

@@ -55,17 +55,38 @@ def _tensors(ds: ArrayDataset) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def build_strategy(cfg: ExperimentConfig) -> Strategy:
-    """The configured base strategy wrapped by the configured pruning mode."""
-    t, p = cfg.train, cfg.pruning
+    """The configured base strategy wrapped by the configured pruning mode.
+
+    The strategy's ``config_keys`` (``section.key``) and the aggregator's option keywords name
+    the config fields it takes; fields left unset (``None``) keep the component's default.
+    """
+    from fedprune.aggregate import AGGREGATORS, option_names
+
+    t, f, p = cfg.train, cfg.federation, cfg.pruning
     instruction = Instruction(
         epochs=t.epochs,
         batch_size=t.batch_size,
         lr=t.lr,
         momentum=t.momentum,
         weight_decay=t.weight_decay,
+        prox_mu=t.prox_mu or 0.0,
     )
-    inner = STRATEGIES.get(cfg.federation.strategy)(
-        instruction=instruction, aggregator=cfg.federation.aggregator, lr_decay=t.lr_decay
+    factory = STRATEGIES.get(f.strategy)
+    options: dict[str, Any] = {}
+    for key in getattr(factory, "config_keys", ()):
+        section, name = key.split(".")
+        if (value := getattr(getattr(cfg, section), name)) is not None:
+            options[name] = value
+    aggregate_fn = AGGREGATORS.get(f.aggregator)
+    aggregator_options = {
+        k: v for k in option_names(aggregate_fn) if (v := getattr(f, k)) is not None
+    }
+    inner = factory(
+        instruction=instruction,
+        aggregator=f.aggregator,
+        aggregator_options=aggregator_options,
+        lr_decay=t.lr_decay,
+        **options,
     )
     order = PruneOrder(
         pruner=p.pruner, criterion=p.criterion, target=p.target, threshold=p.threshold

@@ -24,7 +24,10 @@ class PruneOrder:
 
 @dataclass(frozen=True)
 class Instruction:
-    """What one client does this round: local training settings and an optional prune order."""
+    """What one client does this round: local training settings and an optional prune order.
+
+    ``prox_mu`` > 0 adds FedProx's proximal term ``prox_mu / 2 * ||w - w_global||^2``.
+    """
 
     epochs: int
     batch_size: int
@@ -32,6 +35,7 @@ class Instruction:
     momentum: float = 0.0
     weight_decay: float = 0.0
     prune: PruneOrder | None = None
+    prox_mu: float = 0.0
 
     def with_prune(self, prune: PruneOrder | None) -> Instruction:
         """A copy with ``prune`` set."""

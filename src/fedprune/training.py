@@ -24,9 +24,13 @@ def train_local(
 
     Pruned entries stay exactly zero through every step: their gradients are zeroed before the
     step (so momentum and weight decay never move them) and the weights are re-masked after it.
-    Batches are index slices of in-memory tensors: a DataLoader only adds overhead here.
+    With ``instruction.prox_mu > 0`` each gradient gains FedProx's ``prox_mu * (w - w_start)``,
+    ``w_start`` being the weights on entry (the global model); the reported loss stays the data
+    loss. Batches are index slices of in-memory tensors: a DataLoader only adds overhead here.
     """
     params = dict(model.named_parameters())
+    mu = instruction.prox_mu
+    anchors = [(p, p.detach().clone()) for p in model.parameters()] if mu > 0 else []
     # float copies once, so each step multiplies without a bool -> float conversion
     masked = [(params[n], m.to(params[n].dtype)) for n, m in masks.items() if not bool(m.all())]
     opt = torch.optim.SGD(
@@ -46,6 +50,9 @@ def train_local(
             loss = F.cross_entropy(model(x[idx]), y[idx])
             loss.backward()
             with torch.no_grad():
+                for p, w0 in anchors:
+                    if p.grad is not None:
+                        p.grad.add_(p - w0, alpha=mu)
                 for p, m in masked:
                     if p.grad is not None:
                         p.grad.mul_(m)

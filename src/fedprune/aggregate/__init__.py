@@ -1,6 +1,14 @@
-"""Aggregation rules (pure functions of decoded updates and weights)."""
+"""Aggregation rules (pure functions of decoded updates, weights and, optionally, masks)."""
 
+from fedprune.aggregate.masked_mean import masked_mean
 from fedprune.aggregate.mean import weighted_mean
-from fedprune.aggregate.registry import AGGREGATORS
+from fedprune.aggregate.registry import AGGREGATORS, Aggregated, option_names, takes_masks
 
-__all__ = ["AGGREGATORS", "weighted_mean"]
+__all__ = [
+    "AGGREGATORS",
+    "Aggregated",
+    "masked_mean",
+    "option_names",
+    "takes_masks",
+    "weighted_mean",
+]

@@ -10,7 +10,6 @@ from torch import Tensor
 from fedprune.aggregate.registry import AGGREGATORS
 
 
-@AGGREGATORS.register("mean")
 def weighted_mean(
     *, tensors: Sequence[Mapping[str, Tensor]], weights: Sequence[float]
 ) -> dict[str, Tensor]:
@@ -18,6 +17,18 @@ def weighted_mean(
 
     Accumulates in float64 so the result does not depend on client order beyond rounding.
     """
+    total = check_inputs(tensors=tensors, weights=weights)
+    out: dict[str, Tensor] = {}
+    for name in tensors[0]:
+        acc = torch.zeros(tensors[0][name].shape, dtype=torch.float64)
+        for t, w in zip(tensors, weights, strict=True):
+            acc.add_(t[name].to(torch.float64), alpha=w / total)
+        out[name] = acc.to(tensors[0][name].dtype)
+    return out
+
+
+def check_inputs(*, tensors: Sequence[Mapping[str, Tensor]], weights: Sequence[float]) -> float:
+    """Check that updates and weights match (same names and shapes); return the total weight."""
     if not tensors:
         raise ValueError("cannot aggregate zero updates")
     if len(tensors) != len(weights):
@@ -35,10 +46,7 @@ def weighted_mean(
                     f"update {k}: {name} has shape {tuple(t[name].shape)}, "
                     f"expected {tuple(tensors[0][name].shape)}"
                 )
-    out: dict[str, Tensor] = {}
-    for name in names:
-        acc = torch.zeros(tensors[0][name].shape, dtype=torch.float64)
-        for t, w in zip(tensors, weights, strict=True):
-            acc.add_(t[name].to(torch.float64), alpha=w / total)
-        out[name] = acc.to(tensors[0][name].dtype)
-    return out
+    return total
+
+
+AGGREGATORS.register("mean")(weighted_mean)

@@ -261,3 +261,8 @@ def test_override_into_a_scalar_is_rejected(tmp_path: Path) -> None:
 def test_unparseable_override_value_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         build_config(overrides=["pruning.mode=["])
+
+
+def test_override_in_exponent_notation_without_a_dot_is_a_float() -> None:
+    cfg = build_config(overrides=["train.weight_decay=1e-4"])
+    assert cfg.train.weight_decay == 1e-4
