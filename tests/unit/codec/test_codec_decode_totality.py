@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from fedprune.codec import CodecError, decode, encode
 
-DENSE, BITMAP = 1, 2
+# (mask encoding, value encoding, entropy coder) ids
+DENSE, BITMAP = (1, 1, 1), (2, 1, 1)
 
-Entry = tuple[bytes, tuple[int, ...], int, int]
+Entry = tuple[bytes, tuple[int, ...], tuple[int, int, int], int]
 
 
 def build(
@@ -25,16 +26,16 @@ def build(
     bodies: list[bytes],
     *,
     magic: bytes = b"FPRN",
-    version: int = 1,
+    version: int = 2,
     flags: int = 0,
     count: int | None = None,
     tail: bytes = b"",
 ) -> bytes:
     """A payload written from the format's description, with a correct CRC."""
     out = struct.pack("<4sBBI", magic, version, flags, len(entries) if count is None else count)
-    for name, dims, wire_id, body_len in entries:
+    for name, dims, ids, body_len in entries:
         out += struct.pack("<H", len(name)) + name + struct.pack("<B", len(dims))
-        out += struct.pack(f"<{len(dims)}I", *dims) + struct.pack("<BQ", wire_id, body_len)
+        out += struct.pack(f"<{len(dims)}I", *dims) + struct.pack("<BBBQ", *ids, body_len)
     out += b"".join(bodies) + tail
     return out + struct.pack("<I", zlib.crc32(out))
 
@@ -78,22 +79,25 @@ GOOD_DENSE: Entry = (b"w", (2,), DENSE, 8)
 
 MALFORMED = {
     "bad magic": (build([GOOD_DENSE], [fp32(1, 2)], magic=b"FPRM"), "bad magic"),
-    "version": (build([GOOD_DENSE], [fp32(1, 2)], version=2), "unsupported format version 2"),
+    "version": (build([GOOD_DENSE], [fp32(1, 2)], version=3), "unsupported format version 3"),
+    "version 1": (build([GOOD_DENSE], [fp32(1, 2)], version=1), "unsupported format version 1"),
     "flags": (build([GOOD_DENSE], [fp32(1, 2)], flags=1), "unsupported flags"),
     "crc": (build([GOOD_DENSE], [fp32(1, 2)])[:-1] + b"\x00", "CRC mismatch"),
     "too short": (b"FPRN\x01", "truncated payload"),
-    "unknown id 0": (build([(b"w", (2,), 0, 8)], [fp32(1, 2)]), "unknown encoding id 0"),
-    "unknown id 77": (build([(b"w", (2,), 77, 8)], [fp32(1, 2)]), "unknown encoding id 77"),
-    "dense length": (build([(b"w", (3,), DENSE, 8)], [fp32(1, 2)]), "dense body is 8 bytes"),
+    "mask id 0": (build([(b"w", (2,), (0, 1, 1), 8)], [fp32(1, 2)]), "mask encoding id 0"),
+    "value id 77": (build([(b"w", (2,), (1, 77, 1), 8)], [fp32(1, 2)]), "value encoding id 77"),
+    "entropy id 9": (build([(b"w", (2,), (1, 1, 9), 8)], [fp32(1, 2)]), "entropy coder id 9"),
+    "dense length": (build([(b"w", (3,), DENSE, 8)], [fp32(1, 2)]), "'w': truncated symbols"),
+    "dense trailing": (build([(b"w", (1,), DENSE, 8)], [fp32(1, 2)]), "4 trailing bytes"),
     "popcount": (
         build([(b"w", (3,), BITMAP, 9)], [bytes([0b111]) + fp32(1, 2)]),
-        "keeps 3 values",
+        "truncated symbols: needs 12",
     ),
     "padding bits": (
         build([(b"w", (3,), BITMAP, 9)], [bytes([0b1001]) + fp32(1, 2)]),
         "padding bits",
     ),
-    "bitmap short": (build([(b"w", (9,), BITMAP, 1)], [b"\x00"]), "the mask alone needs 2"),
+    "bitmap short": (build([(b"w", (9,), BITMAP, 1)], [b"\x00"]), "truncated bitmap mask"),
     "duplicate": (build([GOOD_DENSE, GOOD_DENSE], [fp32(1, 2), fp32(3, 4)]), "duplicate"),
     "non-utf8": (build([(b"\xff\xfe", (2,), DENSE, 8)], [fp32(1, 2)]), "UTF-8"),
     "ndim": (build([(b"w", (1,) * 9, DENSE, 4)], [fp32(1)]), "ndim 9 exceeds 8"),
@@ -119,18 +123,20 @@ def test_max_elements_bounds_the_total_over_all_tensors() -> None:
 
 
 @pytest.mark.parametrize(
-    ("wire_id", "body_len", "max_elements", "reason"),
+    ("ids", "body_len", "max_elements", "reason"),
     [
         (DENSE, 1 << 42, 1 << 27, "max_elements"),
         (DENSE, 1 << 42, 1 << 62, "truncated bodies"),
-        (DENSE, 0, 1 << 62, "dense body is 0 bytes"),
-        (BITMAP, 0, 1 << 62, "the mask alone needs"),
+        (DENSE, 0, 1 << 62, "truncated symbols"),
+        (BITMAP, 0, 1 << 62, "truncated bitmap mask"),
+        ((3, 4, 3), 0, 1 << 62, "truncated gaps header"),
+        ((1, 1, 2), 0, 1 << 62, "zstd: bad frame header"),
     ],
 )
 def test_huge_declared_tensor_fails_fast_without_allocating(
-    wire_id: int, body_len: int, max_elements: int, reason: str
+    ids: tuple[int, int, int], body_len: int, max_elements: int, reason: str
 ) -> None:
-    payload = build([(b"w", (1 << 20, 1 << 20), wire_id, body_len)], [])
+    payload = build([(b"w", (1 << 20, 1 << 20), ids, body_len)], [])
     tracemalloc.start()
     start = time.perf_counter()
     try:
@@ -192,7 +198,7 @@ def test_random_bytes_decode_or_raise_codec_error(data: bytes) -> None:
 def test_random_tables_behind_a_valid_header_and_crc_decode_or_raise(
     count: int, rest: bytes
 ) -> None:
-    payload = with_fixed_crc(struct.pack("<4sBBI", b"FPRN", 1, 0, count) + rest + b"\0" * 4)
+    payload = with_fixed_crc(struct.pack("<4sBBI", b"FPRN", 2, 0, count) + rest + b"\0" * 4)
     try:
         out = decode(payload, max_elements=1 << 16)
     except CodecError:

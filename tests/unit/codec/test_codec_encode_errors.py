@@ -30,7 +30,7 @@ def test_mask_values_must_be_zero_or_one() -> None:
 
 
 def test_unknown_sparse_encoding_lists_allowed_names() -> None:
-    with pytest.raises(ValueError, match=r"\['auto', 'bitmap'\]"):
+    with pytest.raises(ValueError, match=r"\['auto', 'bitmap', 'gaps'\]"):
         encode(tensors={"w": torch.zeros(2)}, sparse="golomb")
 
 
