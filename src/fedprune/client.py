@@ -9,8 +9,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from fedprune.codec import ErrorFeedback, Pipeline, encode_pipeline
 from fedprune.messages import ClientJob, ClientReply, PruneOrder
-from fedprune.payload import pack_model, unpack_model
+from fedprune.payload import FP32, masks_to_send, pack_model, unpack_model
 from fedprune.prune import CRITERIA, PRUNERS, Pruner
 from fedprune.prune.mask import apply_masks
 from fedprune.training import evaluate, train_local
@@ -37,6 +38,19 @@ def client_seed(*, seed: int, rnd: int, cid: int) -> int:
     return int(np.random.SeedSequence([seed, rnd, cid]).generate_state(1)[0])
 
 
+@dataclass(frozen=True)
+class Uplink:
+    """How a client encodes its update: the codec pipeline, weights or deltas, error feedback.
+
+    With ``delta`` the client sends ``trained - received``; with ``error_feedback`` too, what the
+    pipeline drops is kept in a per-client residual and added to the next update (DGC/STC).
+    """
+
+    pipeline: Pipeline = FP32
+    delta: bool = False
+    error_feedback: bool = False
+
+
 class ClientWorker:
     """Holds one reusable model and every client's data; ``__call__`` runs one client job.
 
@@ -51,12 +65,16 @@ class ClientWorker:
         prunable: Sequence[str],
         data: Sequence[ClientData],
         seed: int,
+        uplink: Uplink | None = None,
     ) -> None:
         self.model = model
         self.prunable = list(prunable)
         self.data = data
         self.seed = seed
         self.reference = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self.uplink = uplink or Uplink()
+        # client memory: error-feedback residuals, per client id
+        self.feedback: dict[int, ErrorFeedback] = {}
 
     def __call__(self, job: ClientJob) -> ClientReply:
         data = self.data[job.cid]
@@ -81,10 +99,31 @@ class ClientWorker:
             metrics["val_accuracy"] = evaluate(model=self.model, x=data.x_val, y=data.y_val)[0]
         return ClientReply(
             cid=job.cid,
-            payload=pack_model(params=state, masks=masks),
+            payload=self._encode(job=job, received=params, state=state, masks=masks),
             num_examples=int(data.x.shape[0]),
             metrics=metrics,
         )
+
+    def _encode(
+        self,
+        *,
+        job: ClientJob,
+        received: dict[str, Tensor],
+        state: dict[str, Tensor],
+        masks: dict[str, Tensor],
+    ) -> bytes:
+        up = self.uplink
+        rng = np.random.default_rng([self.seed, job.rnd, job.cid, 1])
+        if not up.delta:
+            return pack_model(params=state, masks=masks, pipeline=up.pipeline, rng=rng)
+        delta = {k: state[k] - received[k] for k in state}
+        # top-k selects within the kept entries; delta mode implies no client-side pruning, so
+        # these are the global masks, which a mask-known server holds
+        sent_masks = masks_to_send(masks=masks, pipeline=up.pipeline)
+        if up.error_feedback:
+            ef = self.feedback.setdefault(job.cid, ErrorFeedback(pipeline=up.pipeline))
+            return ef.step(update=delta, masks=sent_masks, rng=rng).payload
+        return encode_pipeline(tensors=delta, masks=sent_masks, pipeline=up.pipeline, rng=rng)
 
     @staticmethod
     def _prune(

@@ -152,6 +152,39 @@ class PruningConfig(_Section):
         return self
 
 
+class CodecConfig(_Section):
+    """How payloads are encoded on each direction (``fedprune.codec`` pipeline texts)."""
+
+    uplink: str = "fp32"
+    downlink: str = "fp32"
+    delta: bool = False
+    error_feedback: bool = False
+
+    @field_validator("uplink", "downlink")
+    @classmethod
+    def _pipeline(cls, v: str) -> str:
+        from fedprune.codec import parse_pipeline
+
+        return str(parse_pipeline(v))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CodecConfig:
+        from fedprune.codec import parse_pipeline
+
+        up, down = parse_pipeline(self.uplink), parse_pipeline(self.downlink)
+        if up.topk is not None and not self.delta:
+            raise ValueError("codec.uplink with topk needs codec.delta = true (top-k of updates)")
+        if self.error_feedback and not self.delta:
+            raise ValueError("codec.error_feedback needs codec.delta = true")
+        if down.mask == "known":
+            raise ValueError(
+                "codec.downlink cannot be mask-known: clients do not hold the new global mask"
+            )
+        if down.topk is not None:
+            raise ValueError("codec.downlink cannot use topk: it would prune the global model")
+        return self
+
+
 class EngineConfig(_Section):
     """Where client work runs."""
 
@@ -168,10 +201,17 @@ class ExperimentConfig(_Section):
     train: TrainConfig = TrainConfig()
     federation: FederationConfig = FederationConfig()
     pruning: PruningConfig = PruningConfig()
+    codec: CodecConfig = CodecConfig()
     engine: EngineConfig = EngineConfig()
 
     @model_validator(mode="after")
     def _fits(self) -> ExperimentConfig:
+        up = self.codec.uplink
+        if self.pruning.mode == "client" and (self.codec.delta or "mask-known" in up):
+            raise ValueError(
+                "codec.delta and a mask-known codec.uplink need pruning.mode 'server' or 'none': "
+                "with client-side pruning the server does not know the client's mask"
+            )
         per_round = self.federation.clients_per_round
         if per_round is not None and per_round > self.data.num_clients:
             raise ValueError(

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from fedprune.client import ClientData, ClientWorker, make_pruner
+from fedprune.client import ClientData, ClientWorker, Uplink, make_pruner
+from fedprune.codec import parse_pipeline
 from fedprune.config import ExperimentConfig
 from fedprune.data import ArrayDataset, load_dataset, make_partitioner, split_validation
 from fedprune.engine import ENGINES
@@ -32,7 +33,7 @@ from fedprune.metrics import (
     parameter_counts,
 )
 from fedprune.models import build_model, prunable_names
-from fedprune.payload import dense_size, pack_model, unpack_model
+from fedprune.payload import dense_size, pack_model, unpack_delta, unpack_model
 from fedprune.prune import SCHEDULES
 from fedprune.prune.mask import full_masks
 from fedprune.results import RunWriter
@@ -130,6 +131,11 @@ class Experiment:
         self.prunable = prunable_names(self.model)
         self.strategy = build_strategy(config)
         self.engine = ENGINES.get(config.engine.name)()
+        self.uplink = Uplink(
+            pipeline=parse_pipeline(config.codec.uplink),
+            delta=config.codec.delta,
+            error_feedback=config.codec.error_feedback,
+        )
         self.worker = ClientWorker(
             model=build_model(
                 name=config.model.name,
@@ -139,7 +145,9 @@ class Experiment:
             prunable=self.prunable,
             data=self.client_data,
             seed=config.seed,
+            uplink=self.uplink,
         )
+        self.downlink = parse_pipeline(config.codec.downlink)
         self.ledger = Ledger()
         self.reference = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         self.rejected = self.failed = 0
@@ -178,14 +186,20 @@ class Experiment:
                 t0 = time.perf_counter()
                 clients = self.sample_clients(rnd)
                 plan = self.strategy.configure_round(rnd=rnd, model=global_model, clients=clients)
-                downlink = pack_model(params=global_model.params, masks=global_model.masks)
+                downlink = pack_model(
+                    params=global_model.params,
+                    masks=global_model.masks,
+                    pipeline=self.downlink,
+                    rng=np.random.default_rng([cfg.seed, rnd, 2**31]),
+                )
                 jobs = [
                     ClientJob(rnd=rnd, cid=c, instruction=plan[c], downlink=downlink)
                     for c in clients
                 ]
                 for job in jobs:
                     self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=downlink)
-                updates = self._collect(rnd, self.engine.run(jobs=jobs, work=self.worker))
+                replies = self.engine.run(jobs=jobs, work=self.worker)
+                updates = self._collect(rnd, replies, global_model)
                 if updates:
                     global_model = self.strategy.aggregate(
                         rnd=rnd, model=global_model, updates=updates
@@ -206,7 +220,21 @@ class Experiment:
             self.engine.close()
         return result
 
-    def _collect(self, rnd: int, replies: list[ClientReply]) -> list[Update]:
+    def _decode_update(
+        self, payload: bytes, model: GlobalModel
+    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        up = self.uplink
+        known = model.masks if up.pipeline.mask == "known" else None
+        if up.delta:
+            params = unpack_delta(
+                payload=payload, base=model.params, masks=model.masks, known_masks=known
+            )
+            return params, {n: m.clone() for n, m in model.masks.items()}
+        return unpack_model(
+            payload=payload, reference=self.reference, prunable=self.prunable, known_masks=known
+        )
+
+    def _collect(self, rnd: int, replies: list[ClientReply], model: GlobalModel) -> list[Update]:
         """Record every upload in the ledger, then decode and validate it; bad ones are dropped."""
         updates: list[Update] = []
         for reply in replies:
@@ -216,9 +244,7 @@ class Experiment:
                 continue
             self.ledger.record(rnd=rnd, cid=reply.cid, direction="up", payload=reply.payload)
             try:
-                params, masks = unpack_model(
-                    payload=reply.payload, reference=self.reference, prunable=self.prunable
-                )
+                params, masks = self._decode_update(reply.payload, model)
             except ValueError as exc:
                 self.rejected += 1
                 log.warning("round %d: update of client %d rejected: %s", rnd, reply.cid, exc)

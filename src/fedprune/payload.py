@@ -1,38 +1,53 @@
-"""Model <-> payload bytes, with validation of everything that arrives."""
+"""Model and update <-> payload bytes, with validation of everything that arrives."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from fedprune.codec import decode, encode
+from fedprune.codec import Decoded, Pipeline, decode, encode_pipeline
+
+FP32 = Pipeline()
 
 
 class PayloadError(ValueError):
     """A payload that decodes but does not fit the model (names, shapes, values)."""
 
 
-def pack_model(*, params: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> bytes:
-    """Encode a model: tensors with a partial mask go sparse, the rest dense fp32.
+def pack_model(
+    *,
+    params: Mapping[str, Tensor],
+    masks: Mapping[str, Tensor],
+    pipeline: Pipeline = FP32,
+    rng: np.random.Generator | None = None,
+) -> bytes:
+    """Encode a model through ``pipeline``: tensors with a partial mask go sparse.
 
-    A mask that keeps everything is not sent: the receiver treats a dense prunable tensor as
-    fully kept, which saves the bitmap when pruning is off or has not started.
+    A mask that keeps everything is not sent: the receiver treats an unmasked prunable tensor
+    as fully kept, which saves the mask when pruning is off or has not started.
     """
-    sparse = {n: m for n, m in masks.items() if not bool(m.all())}
-    return encode(tensors=params, masks=sparse)
+    sent = masks_to_send(masks=masks, pipeline=pipeline)
+    return encode_pipeline(tensors=params, masks=sent, pipeline=pipeline, rng=rng)
 
 
-def unpack_model(
-    *, payload: bytes, reference: Mapping[str, Tensor], prunable: list[str]
-) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
-    """Decode and validate ``payload`` against ``reference`` (names and shapes).
+def masks_to_send(*, masks: Mapping[str, Tensor], pipeline: Pipeline) -> dict[str, Tensor]:
+    """Every mask for a mask-known pipeline (the receiver checks them); else the partial ones."""
+    if pipeline.mask == "known":
+        return dict(masks)
+    return {n: m for n, m in masks.items() if not bool(m.all())}
 
-    Returns ``(params, masks)`` with a mask for every prunable tensor. Raises ``PayloadError``
-    (or ``fedprune.codec.CodecError``, also a ``ValueError``) naming the first problem found.
-    """
-    decoded = decode(payload, max_elements=sum(t.numel() for t in reference.values()) + 1)
+
+def _decode_checked(
+    payload: bytes, reference: Mapping[str, Tensor], known_masks: Mapping[str, Tensor] | None
+) -> Decoded:
+    decoded = decode(
+        payload,
+        max_elements=sum(t.numel() for t in reference.values()) + 1,
+        known_masks=known_masks,
+    )
     missing = [n for n in reference if n not in decoded.tensors]
     extra = [n for n in decoded.tensors if n not in reference]
     if missing or extra:
@@ -43,6 +58,22 @@ def unpack_model(
             raise PayloadError(f"{name}: shape {tuple(got.shape)}, expected {tuple(ref.shape)}")
         if got.is_floating_point() and not bool(torch.isfinite(got).all()):
             raise PayloadError(f"{name}: contains NaN or Inf")
+    return decoded
+
+
+def unpack_model(
+    *,
+    payload: bytes,
+    reference: Mapping[str, Tensor],
+    prunable: list[str],
+    known_masks: Mapping[str, Tensor] | None = None,
+) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Decode and validate a model ``payload`` against ``reference`` (names and shapes).
+
+    Returns ``(params, masks)`` with a mask for every prunable tensor. Raises ``PayloadError``
+    (or ``fedprune.codec.CodecError``, also a ``ValueError``) naming the first problem found.
+    """
+    decoded = _decode_checked(payload, reference, known_masks)
     stray = [n for n in decoded.masks if n not in prunable]
     if stray:
         raise PayloadError(f"mask sent for non-prunable tensors {stray[:3]}")
@@ -53,6 +84,25 @@ def unpack_model(
     return params, masks
 
 
+def unpack_delta(
+    *,
+    payload: bytes,
+    base: Mapping[str, Tensor],
+    masks: Mapping[str, Tensor],
+    known_masks: Mapping[str, Tensor] | None = None,
+) -> dict[str, Tensor]:
+    """Decode an update sent as ``trained - base`` and return ``base + delta``.
+
+    Entries outside ``masks`` (the global masks both ends hold) are forced to zero, so a delta
+    cannot revive a pruned weight.
+    """
+    decoded = _decode_checked(payload, base, known_masks)
+    params = {n: base[n] + decoded.tensors[n].to(base[n].dtype) for n in base}
+    for name, mask in masks.items():
+        params[name].mul_(mask)
+    return params
+
+
 def dense_size(params: Mapping[str, Tensor]) -> int:
     """Length of the dense fp32 payload of ``params``: measured by encoding it, not computed."""
-    return len(encode(tensors=params, masks={}))
+    return len(encode_pipeline(tensors=params, masks={}, pipeline=FP32))

@@ -105,7 +105,7 @@ def test_unknown_top_level_key_lists_the_sections() -> None:
     message = config_error(["bogus=1"])
 
     assert message.startswith("bogus: unknown key")
-    assert "allowed: seed, data, model, train, federation, pruning, engine" in message
+    assert "allowed: seed, data, model, train, federation, pruning, codec, engine" in message
 
 
 def test_unknown_key_in_a_section_lists_that_sections_keys() -> None:
