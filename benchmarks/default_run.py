@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -52,9 +53,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 rounds, one seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--threads", type=int, default=None, help="engine.threads (default: torch's default)"
+    )
     args = parser.parse_args()
     seeds = [0] if args.quick else args.seeds
     extra = ["federation.rounds=10"] if args.quick else []
+    if args.threads:
+        extra.append(f"engine.threads={args.threads}")
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in VARIANTS}
     for seed in seeds:
         for name, overrides in VARIANTS.items():
@@ -85,7 +91,8 @@ def main() -> None:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {
             "cpu": cpu_model(),
-            "cores": torch.get_num_threads(),
+            "cores": os.cpu_count(),
+            "threads": args.threads or torch.get_num_threads(),
             "python": platform.python_version(),
             "torch": torch.__version__,
         },

@@ -65,8 +65,8 @@ class TrainConfig(_Section):
 
     epochs: int = Field(5, ge=1)
     batch_size: int = Field(10, ge=1)
-    lr: float = Field(0.08, gt=0)
-    lr_decay: float = Field(0.97, gt=0, le=1)
+    lr: float = Field(0.1, gt=0)
+    lr_decay: float = Field(0.95, gt=0, le=1)
     momentum: float = Field(0.5, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
     # FedProx's proximal coefficient, for any strategy; unset: 0, or fedprox's own default
@@ -86,7 +86,7 @@ class TrainConfig(_Section):
 class FederationConfig(_Section):
     """Rounds, client sampling and aggregation."""
 
-    rounds: int = Field(60, ge=1)
+    rounds: int = Field(50, ge=1)
     clients_per_round: int | None = Field(10, ge=1)
     fraction: float | None = Field(None, gt=0, le=1)
     strategy: Literal["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox"] = "fedavg"
