@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 import torch
-from codec_common import markdown_table, write_result  # the script's folder is on sys.path
+from common import markdown_table, write_result  # the script's folder is on sys.path
 
 from fedprune.codec import encode_pipeline
 from fedprune.codec.frame import read_frame, write_frame

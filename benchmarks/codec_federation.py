@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import torch
+from common import machine
 
 from fedprune.codec import decode
 from fedprune.config import build_config
@@ -145,11 +144,7 @@ def main() -> None:
             "benchmark": "codec_federation",
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": {
-                "threads": 1,
-                "python": platform.python_version(),
-                "torch": torch.__version__,
-            },
+            "machine": {**machine(), "threads": 1},
             "setup": "mnist10k, cnn, 100 clients, Dirichlet 0.3, 10 a round, default training; "
             "bytes = len(payload); formula_bytes_up = what the formulas would charge the uploads",
             "figures": figures,

@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 import torch
-from codec_common import markdown_table, write_result
+from common import markdown_table, write_result
 
 from fedprune.codec import CodecError, decode, encode_pipeline
 

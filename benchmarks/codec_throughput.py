@@ -21,7 +21,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import torch  # noqa: E402
-from codec_common import markdown_table, write_result  # noqa: E402
+from common import markdown_table, write_result  # noqa: E402
 
 from fedprune.codec import decode, encode_pipeline, parse_pipeline, topk_mask  # noqa: E402
 

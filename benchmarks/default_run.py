@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -19,21 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from common import machine
 
 from fedprune.config import build_config
 from fedprune.experiment import Experiment
 
 VARIANTS = {"pruned (default)": [], "pruning off": ["pruning.mode=none"]}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def run_once(overrides: list[str]) -> dict[str, Any]:
@@ -89,13 +78,7 @@ def main() -> None:
         "benchmark": "default_run",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "threads": args.threads or torch.get_num_threads(),
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-        },
+        "machine": {**machine(), "threads": args.threads or torch.get_num_threads()},
         "setup": "mnist10k (8k train / 2k test), cnn, 100 clients, 10 a round, Dirichlet 0.5; "
         "client-side global magnitude pruning to 0.8 (defaults of `fedprune run`)",
         "seeds": seeds,

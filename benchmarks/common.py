@@ -1,4 +1,4 @@
-"""Shared by the codec benchmarks: machine description, result writing, markdown tables."""
+"""Shared by the benchmarks: machine description, result writing, markdown tables."""
 
 from __future__ import annotations
 
