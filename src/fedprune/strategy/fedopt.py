@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from fedprune.messages import GlobalModel, Instruction, Update
+from fedprune.messages import GlobalModel, Update
 from fedprune.prune.mask import apply_masks
 from fedprune.strategy.fedavg import FedAvg
 from fedprune.strategy.serveropt_math import Step
@@ -30,20 +30,8 @@ class FedOpt(FedAvg):
     slots: ClassVar[tuple[str, ...]] = ("m", "v")
     """Names of the per-tensor moments the rule keeps."""
 
-    def __init__(
-        self,
-        *,
-        instruction: Instruction,
-        aggregator: str = "mean",
-        aggregator_options: Mapping[str, Any] | None = None,
-        lr_decay: float = 1.0,
-    ) -> None:
-        super().__init__(
-            instruction=instruction,
-            aggregator=aggregator,
-            aggregator_options=aggregator_options,
-            lr_decay=lr_decay,
-        )
+    def __init__(self, **fedavg: Any) -> None:
+        super().__init__(**fedavg)
         self.steps = 0
         self.moments: dict[str, dict[str, Tensor]] = {s: {} for s in self.slots}
 
