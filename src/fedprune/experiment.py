@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable
@@ -113,7 +114,8 @@ class Experiment:
 
     def __init__(self, *, config: ExperimentConfig) -> None:
         self.cfg = config
-        torch.set_num_threads(config.engine.threads or torch.get_num_threads())
+        if config.engine.threads:
+            torch.set_num_threads(config.engine.threads)
         split = load_dataset(name=config.data.dataset, root=config.data.root)
         self.test_x, self.test_y = _tensors(split.test)
         rng = np.random.default_rng(config.seed)
@@ -137,11 +139,7 @@ class Experiment:
             error_feedback=config.codec.error_feedback,
         )
         self.worker = ClientWorker(
-            model=build_model(
-                name=config.model.name,
-                input_shape=tuple(split.train.x.shape[1:]),
-                num_classes=split.train.num_classes,
-            ),
+            model=copy.deepcopy(self.model),  # the clients' own copy, reloaded from each downlink
             prunable=self.prunable,
             data=self.client_data,
             seed=config.seed,
@@ -293,6 +291,7 @@ class Experiment:
     ) -> dict[str, Any]:
         final = rounds[-1]
         encoded = len(pack_model(params=model.params, masks=model.masks))
+        dense = dense_size(model.params)
         up, down = self.ledger.total(direction="up"), self.ledger.total(direction="down")
         return {
             "final_accuracy": final["accuracy"],
@@ -301,11 +300,9 @@ class Experiment:
             "rounds": len(rounds),
             "global_sparsity": global_sparsity(model.masks),
             "layer_sparsity": layer_sparsity(model.masks),
-            "model_bytes_dense": dense_size(model.params),
+            "model_bytes_dense": dense,
             "model_bytes_encoded": encoded,
-            "compression_ratio": compression_ratio(
-                dense_bytes=dense_size(model.params), encoded_bytes=encoded
-            ),
+            "compression_ratio": compression_ratio(dense_bytes=dense, encoded_bytes=encoded),
             "parameters": parameter_counts(model.params, model.masks),
             "bytes_up_total": up,
             "bytes_down_total": down,

@@ -3,45 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from torch import Tensor
 
 from fedprune.strategy.base import STRATEGIES
-from fedprune.strategy.fedopt import FedOpt, check_decay, check_positive
+from fedprune.strategy.fedopt import AdaptiveFedOpt
 from fedprune.strategy.serveropt_math import Step, adam_step
 
 
 @STRATEGIES.register("fedadam")
-class FedAdam(FedOpt):
+class FedAdam(AdaptiveFedOpt):
     """FedAdam (Reddi et al. 2021, https://arxiv.org/abs/2003.00295).
 
     Adam on the pseudo-gradient, with Adam's bias correction unless ``bias_correction=False``
     (the paper's Algorithm 2 omits it); see ``serveropt_math.adam_step``. Moments start at zero.
-    Other keywords go to ``FedAvg``.
+    ``server_lr``, ``beta1``, ``beta2``, ``tau`` as in ``AdaptiveFedOpt``; others go to ``FedAvg``.
     """
 
-    config_keys: ClassVar[tuple[str, ...]] = (
-        "federation.server_lr",
-        "federation.beta1",
-        "federation.beta2",
-        "federation.tau",
-    )
-
-    def __init__(
-        self,
-        *,
-        server_lr: float = 0.01,
-        beta1: float = 0.9,
-        beta2: float = 0.99,
-        tau: float = 1e-3,
-        bias_correction: bool = True,
-        **fedavg: Any,
-    ) -> None:
-        super().__init__(**fedavg)
-        self.server_lr = check_positive("server_lr", server_lr)
-        self.beta1, self.beta2 = check_decay("beta1", beta1), check_decay("beta2", beta2)
-        self.tau = check_positive("tau", tau)
+    def __init__(self, *, bias_correction: bool = True, **options: Any) -> None:
+        super().__init__(**options)
         self.bias_correction = bias_correction
 
     def rule(self, *, delta: Tensor, moments: Mapping[str, Tensor]) -> Step:

@@ -83,6 +83,32 @@ class FedOpt(FedAvg):
         self.moments = {s: {n: t.clone() for n, t in state[s].items()} for s in self.slots}
 
 
+class AdaptiveFedOpt(FedOpt):
+    """Shared hyper-parameters of the adaptive rules with two moments (FedAdam, FedYogi):
+    server learning rate, ``beta1``, ``beta2`` and the adaptivity ``tau``."""
+
+    config_keys: ClassVar[tuple[str, ...]] = (
+        "federation.server_lr",
+        "federation.beta1",
+        "federation.beta2",
+        "federation.tau",
+    )
+
+    def __init__(
+        self,
+        *,
+        server_lr: float = 0.01,
+        beta1: float = 0.9,
+        beta2: float = 0.99,
+        tau: float = 1e-3,
+        **fedavg: Any,
+    ) -> None:
+        super().__init__(**fedavg)
+        self.server_lr = check_positive("server_lr", server_lr)
+        self.beta1, self.beta2 = check_decay("beta1", beta1), check_decay("beta2", beta2)
+        self.tau = check_positive("tau", tau)
+
+
 def check_positive(name: str, value: float) -> float:
     """``value`` if it is > 0, else a ``ValueError`` naming ``name``."""
     if not value > 0:
