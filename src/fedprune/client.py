@@ -11,10 +11,20 @@ from torch import Tensor, nn
 
 from fedprune.codec import ErrorFeedback, Pipeline, encode_pipeline
 from fedprune.messages import ClientJob, ClientReply, PruneOrder
-from fedprune.payload import FP32, masks_to_send, pack_model, unpack_model
-from fedprune.prune import CRITERIA, PRUNERS, Pruner
+from fedprune.payload import (
+    FP32,
+    load_sent_state,
+    masks_to_send,
+    pack_model,
+    peek_shapes,
+    sent_state,
+    unpack_model,
+)
+from fedprune.prune import CRITERIA, PRUNERS, Need, Pruner
+from fedprune.prune.criteria import INIT_BATCHES
 from fedprune.prune.mask import apply_masks
-from fedprune.training import evaluate, train_local
+from fedprune.prune.structured import channel_scores, conform
+from fedprune.training import GradientMean, evaluate, loss_gradients, train_local
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,9 @@ class ClientWorker:
     """Holds one reusable model and every client's data; ``__call__`` runs one client job.
 
     The model is built once and reloaded from each downlink, so nothing is reconstructed per
-    client or per round.
+    client or per round. A prune order's criterion gets what it declares it needs, and only
+    that: gradients at the received weights (taken before training, on the first batches
+    training will use), gradients averaged over training, or the client's seeded generator.
     """
 
     def __init__(
@@ -71,18 +83,31 @@ class ClientWorker:
         self.prunable = list(prunable)
         self.data = data
         self.seed = seed
-        self.reference = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self.reference = sent_state(model)
+        self.max_elements = sum(t.numel() for t in self.reference.values()) + 1
         self.uplink = uplink or Uplink()
         # client memory: error-feedback residuals, per client id
         self.feedback: dict[int, ErrorFeedback] = {}
 
     def __call__(self, job: ClientJob) -> ClientReply:
         data = self.data[job.cid]
+        self._follow_structure(job.downlink, example_input=data.x[:1])
         params, masks = unpack_model(
             payload=job.downlink, reference=self.reference, prunable=self.prunable
         )
-        self.model.load_state_dict(params)
+        load_sent_state(self.model, params)
         gen = torch.Generator().manual_seed(client_seed(seed=self.seed, rnd=job.rnd, cid=job.cid))
+        order = job.instruction.prune
+        needs = CRITERIA.get(order.criterion).needs if order is not None else Need.NOTHING
+        grads = None
+        if needs is Need.INIT_GRADIENTS:
+            grads = self._init_gradients(data=data, names=list(masks), job=job, generator=gen)
+        named = dict(self.model.named_parameters())
+        running = (
+            GradientMean(params={n: named[n] for n in masks})
+            if needs is Need.TRAIN_GRADIENTS
+            else None
+        )
         metrics = train_local(
             model=self.model,
             x=data.x,
@@ -90,19 +115,62 @@ class ClientWorker:
             masks=masks,
             instruction=job.instruction,
             generator=gen,
+            gradients=running,
         )
-        state = {k: v.detach() for k, v in self.model.state_dict().items()}
-        if job.instruction.prune is not None:
-            masks = self._prune(state=state, masks=masks, order=job.instruction.prune)
+        state = {k: v.detach() for k, v in self.model.state_dict().items() if v.is_floating_point()}
+        if order is not None:
+            grads = running.mean() if running is not None else grads
+            masks = self._prune(
+                state=state, received=params, masks=masks, order=order, grads=grads, generator=gen
+            )
         if data.x_val is not None and data.y_val is not None and len(data.y_val):
             # the model as uploaded: trained, then pruned (the state tensors are its own)
             metrics["val_accuracy"] = evaluate(model=self.model, x=data.x_val, y=data.y_val)[0]
+        wanted = job.instruction.score_channels
         return ClientReply(
             cid=job.cid,
             payload=self._encode(job=job, received=params, state=state, masks=masks),
             num_examples=int(data.x.shape[0]),
             metrics=metrics,
+            channel_scores=self._channel_scores(wanted, data) if wanted else b"",
         )
+
+    def _follow_structure(self, downlink: bytes, *, example_input: Tensor) -> None:
+        """Shrink the client's model when the server sends a structurally pruned one.
+
+        Only channel counts matter here, as the downlink's values then overwrite every tensor;
+        ``conform`` raises ``ValueError`` for shapes no pruning of this model can reach.
+        """
+        shapes = peek_shapes(downlink, max_elements=self.max_elements)
+        if all(
+            n in self.reference and tuple(self.reference[n].shape) == s for n, s in shapes.items()
+        ):
+            return
+        conform(model=self.model, example_input=example_input, shapes=shapes)
+        self.reference = sent_state(self.model)
+
+    def _channel_scores(self, criterion: str, data: ClientData) -> bytes:
+        """Per-channel importance of the trained model on local data, fp32-encoded for upload.
+
+        ``taylor`` takes the loss gradient over up to 256 local examples, in eval mode so
+        BatchNorm statistics of the uploaded model are not touched.
+        """
+        grads = None
+        if criterion == "taylor":
+            names = [n for n, p in self.model.named_parameters() if p.requires_grad]
+            grads = loss_gradients(
+                model=self.model,
+                x=data.x[:256],
+                y=data.y[:256],
+                names=names,
+                batch_size=256,
+                batches=1,
+                generator=torch.Generator().manual_seed(0),
+            )
+        scores = channel_scores(
+            model=self.model, example_input=data.x[:1], criterion=criterion, grads=grads
+        )
+        return encode_pipeline(tensors=scores, masks={}, pipeline=FP32)
 
     def _encode(
         self,
@@ -125,12 +193,35 @@ class ClientWorker:
             return ef.step(update=delta, masks=sent_masks, rng=rng).payload
         return encode_pipeline(tensors=delta, masks=sent_masks, pipeline=up.pipeline, rng=rng)
 
+    def _init_gradients(
+        self, *, data: ClientData, names: list[str], job: ClientJob, generator: torch.Generator
+    ) -> dict[str, Tensor]:
+        """Loss gradient at the received weights over the first batches training will use."""
+        return loss_gradients(
+            model=self.model,
+            x=data.x,
+            y=data.y,
+            names=names,
+            batch_size=job.instruction.batch_size,
+            batches=INIT_BATCHES,
+            generator=torch.Generator().set_state(generator.get_state()),  # a copy: no draws
+        )
+
     @staticmethod
     def _prune(
-        *, state: dict[str, Tensor], masks: dict[str, Tensor], order: PruneOrder
+        *,
+        state: dict[str, Tensor],
+        received: dict[str, Tensor],
+        masks: dict[str, Tensor],
+        order: PruneOrder,
+        grads: dict[str, Tensor] | None,
+        generator: torch.Generator,
     ) -> dict[str, Tensor]:
         pruner = make_pruner(name=order.pruner, threshold=order.threshold)
-        scores = CRITERIA.get(order.criterion)({n: state[n] for n in masks})
+        criterion = CRITERIA.get(order.criterion)()
+        # a gradient taken before training scores the weights it was taken at
+        scored = received if criterion.needs is Need.INIT_GRADIENTS else state
+        scores = criterion(params={n: scored[n] for n in masks}, grads=grads, generator=generator)
         new = pruner.compute_masks(scores=scores, masks=masks, target=order.target)
         apply_masks(state, new)
         return new

@@ -11,7 +11,7 @@ from torch import Tensor
 class PruneOrder:
     """Tell a client to prune its trained model before upload.
 
-    ``pruner`` is a registered pruner name (``layer``, ``global``, ``threshold``), ``criterion`` a
+    ``pruner`` is a registered pruner name (``layer``, ``global``, ``erk``, ...), ``criterion`` a
     registered criterion, ``target`` the sparsity to reach, ``threshold`` the threshold pruner's
     cut-off.
     """
@@ -26,7 +26,9 @@ class PruneOrder:
 class Instruction:
     """What one client does this round: local training settings and an optional prune order.
 
-    ``prox_mu`` > 0 adds FedProx's proximal term ``prox_mu / 2 * ||w - w_global||^2``.
+    ``prox_mu`` > 0 adds FedProx's proximal term ``prox_mu / 2 * ||w - w_global||^2``;
+    ``shrink_l1`` > 0 follows each SGD step with an L1 soft-threshold of the prunable weights by
+    ``lr * shrink_l1`` (see ``fedprune.prune.shrink``).
     """
 
     epochs: int
@@ -36,6 +38,9 @@ class Instruction:
     weight_decay: float = 0.0
     prune: PruneOrder | None = None
     prox_mu: float = 0.0
+    shrink_l1: float = 0.0
+    # a registered channel criterion: score channels on the trained model and send the scores
+    score_channels: str | None = None
 
     def with_prune(self, prune: PruneOrder | None) -> Instruction:
         """A copy with ``prune`` set."""
@@ -59,6 +64,8 @@ class Update:
     params: dict[str, Tensor]
     masks: dict[str, Tensor]
     metrics: dict[str, float] = field(default_factory=dict)
+    # per-channel importance (group name -> scores), when the instruction asked for it
+    channel_scores: dict[str, Tensor] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,3 +90,5 @@ class ClientReply:
     num_examples: int
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    # encoded per-channel importance, sent beside the update when asked for (counted uplink)
+    channel_scores: bytes = b""

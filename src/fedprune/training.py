@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fedprune.messages import Instruction
+from fedprune.prune.shrink import soft_threshold
+
+
+class GradientMean:
+    """Running mean of the ``.grad`` of some parameters, one term per training step."""
+
+    def __init__(self, *, params: Mapping[str, Tensor]) -> None:
+        self.params = dict(params)
+        self.sums = {n: torch.zeros_like(p) for n, p in self.params.items()}
+        self.steps = 0
+
+    @torch.no_grad()
+    def add(self) -> None:
+        """Add each parameter's current ``.grad`` (none counts as zero)."""
+        for n, p in self.params.items():
+            if p.grad is not None:
+                self.sums[n].add_(p.grad)
+        self.steps += 1
+
+    def mean(self) -> dict[str, Tensor]:
+        """Mean gradient per parameter over the steps so far (zeros before any step)."""
+        return {n: s / max(self.steps, 1) for n, s in self.sums.items()}
 
 
 def train_local(
@@ -19,6 +41,7 @@ def train_local(
     masks: Mapping[str, Tensor],
     instruction: Instruction,
     generator: torch.Generator,
+    gradients: GradientMean | None = None,
 ) -> dict[str, float]:
     """Run ``instruction.epochs`` epochs of mini-batch SGD on ``(x, y)``; return mean loss.
 
@@ -26,13 +49,19 @@ def train_local(
     step (so momentum and weight decay never move them) and the weights are re-masked after it.
     With ``instruction.prox_mu > 0`` each gradient gains FedProx's ``prox_mu * (w - w_start)``,
     ``w_start`` being the weights on entry (the global model); the reported loss stays the data
-    loss. Batches are index slices of in-memory tensors: a DataLoader only adds overhead here.
+    loss. With ``instruction.shrink_l1 > 0`` each step is followed by the L1 proximal step
+    ``soft_threshold(w, lr * shrink_l1)`` on the tensors in ``masks`` (the prunable ones), which
+    sets small weights to exactly zero. ``gradients``, when given, collects each step's data-loss
+    gradient (before the proximal term and masking). Batches are index slices of in-memory
+    tensors: a DataLoader only adds overhead here.
     """
     params = dict(model.named_parameters())
     mu = instruction.prox_mu
     anchors = [(p, p.detach().clone()) for p in model.parameters()] if mu > 0 else []
     # float copies once, so each step multiplies without a bool -> float conversion
     masked = [(params[n], m.to(params[n].dtype)) for n, m in masks.items() if not bool(m.all())]
+    shrink = instruction.lr * instruction.shrink_l1
+    shrunk = [params[n] for n in masks] if shrink > 0 else []
     opt = torch.optim.SGD(
         model.parameters(),
         lr=instruction.lr,
@@ -42,13 +71,15 @@ def train_local(
     model.train()
     n = x.shape[0]
     total, seen = 0.0, 0
+    has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
     for _ in range(instruction.epochs):
         order = torch.randperm(n, generator=generator)
-        for start in range(0, n, instruction.batch_size):
-            idx = order[start : start + instruction.batch_size]
+        for idx in batches(order, size=instruction.batch_size, merge_single=has_bn):
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(x[idx]), y[idx])
             loss.backward()
+            if gradients is not None:
+                gradients.add()
             with torch.no_grad():
                 for p, w0 in anchors:
                     if p.grad is not None:
@@ -58,11 +89,54 @@ def train_local(
                         p.grad.mul_(m)
             opt.step()
             with torch.no_grad():
+                for p in shrunk:
+                    p.copy_(soft_threshold(p, threshold=shrink))
                 for p, m in masked:
                     p.mul_(m)
             total += float(loss.detach()) * idx.numel()
             seen += idx.numel()
     return {"train_loss": total / max(seen, 1)}
+
+
+def loss_gradients(
+    *,
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    names: Sequence[str],
+    batch_size: int,
+    batches: int,
+    generator: torch.Generator,
+) -> dict[str, Tensor]:
+    """Mean data-loss gradient of the named parameters over at most ``batches`` mini-batches.
+
+    Batches are drawn like ``train_local``'s first epoch (a ``randperm`` from ``generator``), so
+    a copy of the training generator yields the batches training will start with. The model is
+    left unchanged: eval mode, so batch-norm statistics are not updated, and no ``.grad`` is set.
+    """
+    params = dict(model.named_parameters())
+    wanted = [params[n] for n in names]
+    sums = [torch.zeros_like(p) for p in wanted]
+    model.eval()
+    order = torch.randperm(x.shape[0], generator=generator)
+    starts = range(0, x.shape[0], batch_size)[:batches]
+    for start in starts:
+        idx = order[start : start + batch_size]
+        loss = F.cross_entropy(model(x[idx]), y[idx])
+        grads = torch.autograd.grad(loss, wanted, allow_unused=True)
+        for total, grad in zip(sums, grads, strict=True):
+            if grad is not None:
+                total.add_(grad)
+    return {n: total / max(len(starts), 1) for n, total in zip(names, sums, strict=True)}
+
+
+def batches(order: Tensor, *, size: int, merge_single: bool = False) -> list[Tensor]:
+    """Consecutive mini-batches of ``order``; with ``merge_single`` a last batch of one example
+    joins the one before it (BatchNorm cannot normalise a single example in training mode)."""
+    out = list(order.split(size))
+    if merge_single and len(out) > 1 and out[-1].numel() == 1:
+        out[-2:] = [torch.cat(out[-2:])]
+    return out
 
 
 @torch.no_grad()

@@ -1,8 +1,8 @@
 """Pruning: criteria (scores), pruners (masks from scores), schedules and mask helpers."""
 
-from fedprune.prune import global_, layerwise, threshold  # noqa: F401  (registration)
+from fedprune.prune import erk, global_, layerwise, threshold  # noqa: F401  (registration)
 from fedprune.prune.base import PRUNERS, Masks, Pruner
-from fedprune.prune.criteria import CRITERIA
+from fedprune.prune.criteria import CRITERIA, Criterion, Need
 from fedprune.prune.mask import apply_masks, full_masks
 from fedprune.prune.schedule import SCHEDULES, Schedule
 
@@ -10,7 +10,9 @@ __all__ = [
     "CRITERIA",
     "PRUNERS",
     "SCHEDULES",
+    "Criterion",
     "Masks",
+    "Need",
     "Pruner",
     "Schedule",
     "apply_masks",

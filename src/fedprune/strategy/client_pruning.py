@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import torch
 
 from fedprune.messages import GlobalModel, Instruction, PruneOrder, Update
-from fedprune.prune import CRITERIA, Pruner, Schedule
+from fedprune.prune import Pruner, Schedule
 from fedprune.prune.mask import apply_masks
 from fedprune.strategy.base import Strategy
+from fedprune.strategy.server_scores import server_scores
 
 
 class ClientSidePruning(Strategy):
@@ -19,10 +20,22 @@ class ClientSidePruning(Strategy):
     reconciles them into one global mask at the same target: an entry no client kept is pruned
     first, then the smallest aggregated scores go (the aggregate is a vote weighted by examples
     and magnitude). Every client thus starts the next round from one consistent sparse model.
+    The server scores the aggregate with the order's criterion but has no data: gradient
+    criteria (SNIP, Taylor) use the pseudo-gradient, the model before aggregation minus the
+    aggregate, and ``random`` a generator seeded by ``(seed, round)`` (see ``server_scores``).
     """
 
-    def __init__(self, *, inner: Strategy, order: PruneOrder, pruner: Pruner, schedule: Schedule):
+    def __init__(
+        self,
+        *,
+        inner: Strategy,
+        order: PruneOrder,
+        pruner: Pruner,
+        schedule: Schedule,
+        seed: int = 0,
+    ) -> None:
         self.inner, self.order, self.pruner, self.schedule = inner, order, pruner, schedule
+        self.seed = seed
 
     def configure_round(
         self, *, rnd: int, model: GlobalModel, clients: Sequence[int]
@@ -47,7 +60,9 @@ class ClientSidePruning(Strategy):
         kept_by_any = {
             n: torch.stack([u.masks[n] for u in updates]).any(0) & new.masks[n] for n in new.masks
         }
-        scores = CRITERIA.get(self.order.criterion)({n: new.params[n] for n in new.masks})
+        scores = server_scores(
+            criterion=self.order.criterion, before=model, after=new, seed=self.seed, rnd=rnd
+        )
         masks = self.pruner.compute_masks(scores=scores, masks=kept_by_any, target=target)
         apply_masks(new.params, masks)
         return GlobalModel(params=new.params, masks=masks)

@@ -1,4 +1,7 @@
-"""Pruning modes: how a pruning plan wraps the base strategy (none, client-side, server-side)."""
+"""Pruning modes: how a pruning plan wraps the base strategy (none, client-side, server-side).
+
+``seed`` seeds the server's random scores (criterion ``random``), per round.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +19,23 @@ PRUNING_MODES: Registry[Wrap] = Registry("pruning mode")
 
 
 @PRUNING_MODES.register("none")
-def _none(*, inner: Strategy, order: PruneOrder, pruner: Pruner, schedule: Schedule) -> Strategy:
+def _none(
+    *, inner: Strategy, order: PruneOrder, pruner: Pruner, schedule: Schedule, seed: int = 0
+) -> Strategy:
     return inner
 
 
 @PRUNING_MODES.register("client")
-def _client(*, inner: Strategy, order: PruneOrder, pruner: Pruner, schedule: Schedule) -> Strategy:
-    return ClientSidePruning(inner=inner, order=order, pruner=pruner, schedule=schedule)
+def _client(
+    *, inner: Strategy, order: PruneOrder, pruner: Pruner, schedule: Schedule, seed: int = 0
+) -> Strategy:
+    return ClientSidePruning(inner=inner, order=order, pruner=pruner, schedule=schedule, seed=seed)
 
 
 @PRUNING_MODES.register("server")
-def _server(*, inner: Strategy, order: PruneOrder, pruner: Pruner, schedule: Schedule) -> Strategy:
+def _server(
+    *, inner: Strategy, order: PruneOrder, pruner: Pruner, schedule: Schedule, seed: int = 0
+) -> Strategy:
     return ServerSidePruning(
-        inner=inner, criterion=order.criterion, pruner=pruner, schedule=schedule
+        inner=inner, criterion=order.criterion, pruner=pruner, schedule=schedule, seed=seed
     )

@@ -8,18 +8,31 @@ from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.prune import CRITERIA, Pruner, Schedule
 from fedprune.prune.mask import apply_masks
 from fedprune.strategy.base import Strategy
+from fedprune.strategy.server_scores import server_scores
 
 
 class ServerSidePruning(Strategy):
     """Wraps a strategy so the server prunes the aggregate to the round's target.
 
     Clients train under the global mask (pruned entries stay zero) and upload only kept entries;
-    the downlink carries the new, sparser mask.
+    the downlink carries the new, sparser mask. The server has no data, so gradient criteria
+    (SNIP, Taylor) score with the round's pseudo-gradient, the model before aggregation minus
+    the aggregate, and ``random`` draws from a generator seeded by ``(seed, round)``
+    (see ``server_scores``).
     """
 
-    def __init__(self, *, inner: Strategy, criterion: str, pruner: Pruner, schedule: Schedule):
+    def __init__(
+        self,
+        *,
+        inner: Strategy,
+        criterion: str,
+        pruner: Pruner,
+        schedule: Schedule,
+        seed: int = 0,
+    ) -> None:
+        CRITERIA.get(criterion)  # an unknown name fails here, not rounds later
         self.inner, self.pruner, self.schedule = inner, pruner, schedule
-        self.criterion = CRITERIA.get(criterion)
+        self.criterion, self.seed = criterion, seed
 
     def configure_round(
         self, *, rnd: int, model: GlobalModel, clients: Sequence[int]
@@ -31,7 +44,9 @@ class ServerSidePruning(Strategy):
         target = self.schedule.target(rnd)
         if target is None:
             return new
-        scores = self.criterion({n: new.params[n] for n in new.masks})
+        scores = server_scores(
+            criterion=self.criterion, before=model, after=new, seed=self.seed, rnd=rnd
+        )
         masks = self.pruner.compute_masks(scores=scores, masks=new.masks, target=target)
         apply_masks(new.params, masks)
         return GlobalModel(params=new.params, masks=masks)

@@ -7,10 +7,12 @@ import math
 import torch
 from torch import nn
 
-from fedprune.client import ClientData, ClientWorker
+from fedprune.client import ClientData, ClientWorker, client_seed
 from fedprune.messages import ClientJob, Instruction, PruneOrder
 from fedprune.metrics import global_sparsity, layer_sparsity
 from fedprune.payload import pack_model, unpack_model
+from fedprune.prune import PRUNERS
+from fedprune.training import GradientMean, train_local
 
 PRUNABLE = ["0.weight", "2.weight"]  # 12 + 6 = 18 prunable entries
 
@@ -139,3 +141,94 @@ def test_a_different_round_gives_different_batches_and_bytes() -> None:
     second = w(job(rnd=2)).payload
 
     assert first != second
+
+
+# --- criteria: each gets what it declares it needs -----------------------------------------
+
+
+def one_batch_job(order: PruneOrder, *, shrink_l1: float = 0.0) -> ClientJob:
+    # batch_size 8 > 6 examples: one batch per epoch, so a gradient does not depend on the
+    # order; 20 epochs move the weights far enough that trained and received scores differ
+    instruction = Instruction(epochs=20, batch_size=8, lr=0.5, prune=order, shrink_l1=shrink_l1)
+    return ClientJob(rnd=1, cid=0, instruction=instruction, downlink=downlink())
+
+
+def layer_masks(scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    full = {n: torch.ones_like(s, dtype=torch.bool) for n, s in scores.items()}
+    return PRUNERS.get("layer")().compute_masks(scores=scores, masks=full, target=0.5)
+
+
+def test_snip_scores_the_received_weights_with_their_loss_gradient() -> None:
+    model, data = tiny_model(), client_data()[0]
+    loss = torch.nn.functional.cross_entropy(model(data.x), data.y)
+    grads = torch.autograd.grad(loss, [model.get_parameter(n) for n in PRUNABLE])
+    expected = layer_masks(
+        {
+            n: (model.get_parameter(n) * g).abs().detach()
+            for n, g in zip(PRUNABLE, grads, strict=True)
+        }
+    )
+    w = worker()
+
+    _, masks = decode_upload(w, w(one_batch_job(PruneOrder("layer", "snip", 0.5))).payload)
+    _, by_magnitude = decode_upload(
+        w, w(one_batch_job(PruneOrder("layer", "magnitude", 0.5))).payload
+    )
+
+    for n in PRUNABLE:
+        assert torch.equal(masks[n], expected[n]), n
+    assert any(not torch.equal(masks[n], by_magnitude[n]) for n in PRUNABLE)
+
+
+def test_taking_the_snip_gradient_does_not_change_the_training_batches() -> None:
+    w = worker(seed=5)
+
+    snip = w(job(prune=PruneOrder("global", "snip", 0.0))).payload
+    magnitude = w(job(prune=PruneOrder("global", "magnitude", 0.0))).payload
+
+    assert snip == magnitude
+
+
+def test_taylor_scores_the_trained_weights_with_the_mean_training_gradient() -> None:
+    model, data = tiny_model(), client_data()[0]
+    running = GradientMean(params={n: model.get_parameter(n) for n in PRUNABLE})
+    train_local(
+        model=model,
+        x=data.x,
+        y=data.y,
+        masks={n: torch.ones_like(model.get_parameter(n), dtype=torch.bool) for n in PRUNABLE},
+        instruction=one_batch_job(PruneOrder("layer", "taylor", 0.5)).instruction,
+        generator=torch.Generator().manual_seed(client_seed(seed=0, rnd=1, cid=0)),
+        gradients=running,
+    )
+    mean = running.mean()
+    expected = layer_masks({n: (model.get_parameter(n) * mean[n]).abs().detach() for n in PRUNABLE})
+    w = worker()
+
+    _, masks = decode_upload(w, w(one_batch_job(PruneOrder("layer", "taylor", 0.5))).payload)
+
+    for n in PRUNABLE:
+        assert torch.equal(masks[n], expected[n]), n
+
+
+def test_random_masks_repeat_with_the_seed_and_change_with_another() -> None:
+    order = PruneOrder(pruner="global", criterion="random", target=0.5)
+
+    first = decode_upload(worker(seed=1), worker(seed=1)(job(prune=order)).payload)[1]
+    again = decode_upload(worker(seed=1), worker(seed=1)(job(prune=order)).payload)[1]
+    other = decode_upload(worker(seed=2), worker(seed=2)(job(prune=order)).payload)[1]
+
+    assert all(torch.equal(first[n], again[n]) for n in PRUNABLE)
+    assert any(not torch.equal(first[n], other[n]) for n in PRUNABLE)
+    assert global_sparsity(first) == 0.5
+
+
+def test_shrink_with_l1_uploads_exact_zeros_pruned_at_the_ordered_rate() -> None:
+    w = worker()
+    order = PruneOrder(pruner="global", criterion="shrink", target=0.5)
+
+    params, masks = decode_upload(w, w(one_batch_job(order, shrink_l1=2.0)).payload)
+
+    assert global_sparsity(masks) == 0.5
+    for n in PRUNABLE:
+        assert torch.all(params[n][~masks[n]] == 0)

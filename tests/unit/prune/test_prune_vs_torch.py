@@ -25,7 +25,7 @@ def test_layerwise_equals_l1_unstructured(seed: int, amount: float) -> None:
     model = _model(seed)
     params = {n: p.detach().clone() for n, p in model.named_parameters()}
     ours = PRUNERS.get("layer")().compute_masks(
-        scores=CRITERIA.get("magnitude")({n: params[n] for n in NAMES}),
+        scores=CRITERIA.get("magnitude")()(params={n: params[n] for n in NAMES}),
         masks=full_masks(params, NAMES),
         target=amount,
     )
@@ -41,7 +41,7 @@ def test_global_equals_global_unstructured(seed: int, amount: float) -> None:
     model = _model(seed)
     params = {n: p.detach().clone() for n, p in model.named_parameters()}
     ours = PRUNERS.get("global")().compute_masks(
-        scores=CRITERIA.get("magnitude")({n: params[n] for n in NAMES}),
+        scores=CRITERIA.get("magnitude")()(params={n: params[n] for n in NAMES}),
         masks=full_masks(params, NAMES),
         target=amount,
     )
