@@ -105,7 +105,8 @@ def test_unknown_top_level_key_lists_the_sections() -> None:
     message = config_error(["bogus=1"])
 
     assert message.startswith("bogus: unknown key")
-    assert "allowed: seed, data, model, train, federation, pruning, codec, engine" in message
+    sections = "seed, data, model, train, federation, pruning, structured, codec, engine"
+    assert f"allowed: {sections}" in message
 
 
 def test_unknown_key_in_a_section_lists_that_sections_keys() -> None:
@@ -179,9 +180,9 @@ def test_unknown_dataset_lists_the_registered_ones() -> None:
 
 
 def test_unknown_model_lists_the_registered_ones() -> None:
-    message = config_error(["model.name=resnet"])
+    message = config_error(["model.name=vgg"])
 
-    assert message == "model.name: unknown model 'resnet'; allowed: cnn, mlp"
+    assert message == "model.name: unknown model 'vgg'; allowed: cnn, cnn_bn, mlp, resnet"
 
 
 def test_clients_per_round_over_num_clients_is_rejected() -> None:
