@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from fedprune.config import ConfigError, build_config
+
+if TYPE_CHECKING:
+    from fedprune.search import FoldResult, GridPoint, SweepResult
 
 app = typer.Typer(
     help="Federated learning with pruning as a first-class citizen.",
@@ -97,6 +100,83 @@ def run(
 
         result = experiment.run(out=out, on_round=on_round)
     console.print(_summary_table(result.summary, out))
+
+
+def _sweep_table(result: SweepResult, out: Path) -> Table:
+    plan = result.plan
+    table = Table(
+        title=f"fedprune sweep -> {out}  ({plan.folds}-fold CV, tolerance {plan.tolerance:g})"
+    )
+    for column in ("grid point", "sparsity", "CV accuracy", "within tolerance", "chosen"):
+        table.add_column(column, justify="left" if column == "grid point" else "right")
+    for p in result.points:
+        mean, std = p.accuracy
+        table.add_row(
+            p.point.label,
+            f"{p.sparsity:.4f}",
+            f"{mean:.4f} ± {std:.4f}",
+            "yes" if p.within_tolerance else "no",
+            "★" if p.chosen else "",
+        )
+    return table
+
+
+@app.command()
+def sweep(
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="TOML or YAML base config; defaults = the embedded run."
+    ),
+    set_: list[str] = typer.Option(
+        [], "--set", "-s", help="Override a base key, e.g. --set federation.rounds=10."
+    ),
+    grid: list[str] = typer.Option(
+        [], "--grid", "-g", help="Values to try, e.g. --grid pruning.target=0.5,0.8 (repeatable)."
+    ),
+    folds: int = typer.Option(5, "--folds", "-k", help="Folds of each client's data."),
+    tolerance: float = typer.Option(
+        0.01, "--tolerance", "-t", help="Accuracy points a setting may lose against dense."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output directory (default: runs/sweep-<timestamp>)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
+) -> None:
+    """Cross-validate a grid of settings plus dense; pick the sparsest within tolerance.
+
+    Writes DIR/sweep.json: every point's fold scores, the choice, tolerance, folds and seed.
+    """
+    from fedprune.search import SweepSetupError, plan_sweep, run_sweep, write_sweep
+
+    try:
+        plan = plan_sweep(path=config, overrides=set_, grid=grid, folds=folds, tolerance=tolerance)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    out = out or Path("runs") / datetime.now().strftime("sweep-%Y%m%d-%H%M%S")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    console = Console(quiet=quiet)
+    with Progress(
+        TextColumn("[bold]run {task.completed}/{task.total}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("runs", total=plan.runs, status="")
+
+        def on_fold(point: GridPoint, fold: FoldResult) -> None:
+            status = f"{point.label} fold {fold.fold}: acc {fold.accuracy:.4f}"
+            progress.update(task, advance=1, status=status)
+
+        try:
+            result = run_sweep(plan=plan, on_fold=on_fold)
+        except SweepSetupError as exc:
+            _fail(str(exc))
+            return
+    write_sweep(result=result, out=out)
+    console.print(_sweep_table(result, out))
 
 
 @app.callback()

@@ -3,6 +3,7 @@
 # Imported for their registrations in DATASETS.
 from fedprune.data import digits, fashion_mnist, mnist, mnist10k  # noqa: F401
 from fedprune.data.base import DATASETS, ArrayDataset, DataSplit, load_dataset
+from fedprune.data.folds import split_fold
 from fedprune.data.idx import read_idx
 from fedprune.data.partition import (
     PARTITIONERS,
@@ -26,5 +27,6 @@ __all__ = [
     "load_dataset",
     "make_partitioner",
     "read_idx",
+    "split_fold",
     "split_validation",
 ]
