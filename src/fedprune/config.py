@@ -36,6 +36,9 @@ class DataConfig(_Section):
     classes_per_client: int = Field(2, ge=1)
     num_clients: int = Field(100, ge=1)
     val_fraction: float = Field(0.0, ge=0, lt=1)
+    # k-fold cross-validation on client data: train on every fold but cv_fold, validate on it
+    cv_folds: int | None = Field(None, ge=2)
+    cv_fold: int = Field(0, ge=0)
 
     @field_validator("dataset")
     @classmethod
@@ -44,6 +47,20 @@ class DataConfig(_Section):
 
         DATASETS.get(v)
         return v
+
+    @model_validator(mode="after")
+    def _one_validation_split(self) -> DataConfig:
+        if self.cv_folds is None:
+            if self.cv_fold:
+                raise ValueError("data.cv_fold needs data.cv_folds")
+            return self
+        if self.cv_fold >= self.cv_folds:
+            raise ValueError(
+                f"data.cv_fold ({self.cv_fold}) must be < data.cv_folds ({self.cv_folds})"
+            )
+        if self.val_fraction:
+            raise ValueError("set one of data.val_fraction, data.cv_folds: both hold data out")
+        return self
 
 
 class ModelConfig(_Section):
@@ -134,8 +151,10 @@ class PruningConfig(_Section):
     """Which pruning, where it runs (client or server) and on what schedule."""
 
     mode: Literal["none", "client", "server"] = "client"
-    pruner: Literal["layer", "global", "threshold"] = "global"
-    criterion: Literal["magnitude"] = "magnitude"
+    pruner: Literal["layer", "global", "erk", "threshold"] = "global"
+    criterion: Literal["magnitude", "random", "snip", "taylor", "shrink"] = "magnitude"
+    # L1 shrinkage strength for criterion 'shrink' (L2 shrinkage is train.weight_decay)
+    shrink_l1: float | None = Field(None, ge=0)
     target: float = Field(0.8, ge=0, le=1)
     threshold: float | None = Field(None, ge=0)
     schedule: Literal["oneshot", "polynomial"] = "polynomial"
@@ -147,8 +166,51 @@ class PruningConfig(_Section):
     def _consistent(self) -> PruningConfig:
         if self.pruner == "threshold" and self.threshold is None:
             raise ValueError("pruning.threshold is required when pruning.pruner = 'threshold'")
+        if self.criterion == "shrink" and self.shrink_l1 is None:
+            raise ValueError(
+                "pruning.shrink_l1 (>= 0) is required when pruning.criterion = 'shrink'"
+            )
+        if self.shrink_l1 is not None and self.criterion != "shrink":
+            raise ValueError(
+                f"pruning.shrink_l1 is only used by pruning.criterion = 'shrink', "
+                f"not {self.criterion!r}"
+            )
         if self.schedule == "polynomial" and self.end_round < self.start_round:
             raise ValueError("pruning.end_round must be >= pruning.start_round")
+        return self
+
+
+class StructuredConfig(_Section):
+    """Structured pruning: channels/neurons removed, so every client trains a smaller model.
+
+    The server decides the structure at ``rounds``: from the aggregate's own channel scores
+    (``mode = "server"``) or from per-channel importance the clients send (``"client"``). Give
+    ``ratio`` (fraction of channels removed in total) or a budget: ``flops_budget`` /
+    ``params_budget`` are the fractions of the dense model's MACs / parameters to keep. With
+    several rounds the reduction is spread geometrically over them. When unstructured pruning is
+    also on (hybrid), ``pruning.target`` counts against the dense model's prunable weights.
+    """
+
+    mode: Literal["none", "server", "client"] = "none"
+    criterion: Literal["l1", "bn_scale", "taylor", "random"] = "l1"
+    scope: Literal["global", "layer"] = "global"
+    ratio: float | None = Field(None, gt=0, lt=1)
+    flops_budget: float | None = Field(None, gt=0, le=1)
+    params_budget: float | None = Field(None, gt=0, le=1)
+    rounds: list[int] = Field(default_factory=lambda: [5])
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StructuredConfig:
+        given = [k for k in ("ratio", "flops_budget", "params_budget") if getattr(self, k)]
+        if self.mode != "none" and len(given) != 1:
+            raise ValueError(
+                "structured: give exactly one of ratio, flops_budget, params_budget "
+                f"(got {given or 'none'})"
+            )
+        if not self.rounds or any(r < 1 for r in self.rounds):
+            raise ValueError(f"structured.rounds must be round numbers >= 1, got {self.rounds}")
+        if sorted(set(self.rounds)) != self.rounds:
+            raise ValueError(f"structured.rounds must be increasing, got {self.rounds}")
         return self
 
 
@@ -201,6 +263,7 @@ class ExperimentConfig(_Section):
     train: TrainConfig = TrainConfig()
     federation: FederationConfig = FederationConfig()
     pruning: PruningConfig = PruningConfig()
+    structured: StructuredConfig = StructuredConfig()
     codec: CodecConfig = CodecConfig()
     engine: EngineConfig = EngineConfig()
 
@@ -211,6 +274,16 @@ class ExperimentConfig(_Section):
             raise ValueError(
                 "codec.delta and a mask-known codec.uplink need pruning.mode 'server' or 'none': "
                 "with client-side pruning the server does not know the client's mask"
+            )
+        if self.structured.mode != "none" and self.codec.error_feedback:
+            raise ValueError(
+                "codec.error_feedback with structured pruning is not supported: the clients' "
+                "residuals would not follow the model's new shape"
+            )
+        if self.structured.rounds[-1] > self.federation.rounds and self.structured.mode != "none":
+            raise ValueError(
+                f"structured.rounds {self.structured.rounds} go past federation.rounds "
+                f"({self.federation.rounds})"
             )
         per_round = self.federation.clients_per_round
         if per_round is not None and per_round > self.data.num_clients:

@@ -16,7 +16,13 @@ import torch
 from fedprune.client import ClientData, ClientWorker, Uplink, make_pruner
 from fedprune.codec import parse_pipeline
 from fedprune.config import ExperimentConfig
-from fedprune.data import ArrayDataset, load_dataset, make_partitioner, split_validation
+from fedprune.data import (
+    ArrayDataset,
+    load_dataset,
+    make_partitioner,
+    split_fold,
+    split_validation,
+)
 from fedprune.engine import ENGINES
 from fedprune.ledger import Ledger
 from fedprune.messages import (
@@ -34,12 +40,24 @@ from fedprune.metrics import (
     parameter_counts,
 )
 from fedprune.models import build_model, prunable_names
-from fedprune.payload import dense_size, pack_model, unpack_delta, unpack_model
+from fedprune.payload import (
+    PayloadError,
+    dense_size,
+    load_sent_state,
+    pack_model,
+    sent_state,
+    unpack_delta,
+    unpack_model,
+)
+from fedprune.profile import count_macs
 from fedprune.prune import SCHEDULES
 from fedprune.prune.mask import full_masks
+from fedprune.prune.structured import channel_groups, conform
 from fedprune.results import RunWriter
 from fedprune.strategy import STRATEGIES, Strategy
+from fedprune.strategy.hybrid import HybridTarget
 from fedprune.strategy.modes import PRUNING_MODES
+from fedprune.strategy.structured import StructuredPruning
 from fedprune.training import evaluate
 
 log = logging.getLogger(__name__)
@@ -56,8 +74,14 @@ def _tensors(ds: ArrayDataset) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(ds.x), torch.from_numpy(ds.y)
 
 
-def build_strategy(cfg: ExperimentConfig) -> Strategy:
-    """The configured base strategy wrapped by the configured pruning mode.
+def build_strategy(
+    cfg: ExperimentConfig,
+    *,
+    model: torch.nn.Module | None = None,
+    example_input: torch.Tensor | None = None,
+) -> Strategy:
+    """The configured base strategy wrapped by the configured pruning mode, then by structured
+    pruning when ``structured.mode`` is set (which needs ``model`` and ``example_input``).
 
     The strategy's ``config_keys`` (``section.key``) and the aggregator's option keywords name
     the config fields it takes; fields left unset (``None``) keep the component's default.
@@ -72,6 +96,7 @@ def build_strategy(cfg: ExperimentConfig) -> Strategy:
         momentum=t.momentum,
         weight_decay=t.weight_decay,
         prox_mu=t.prox_mu or 0.0,
+        shrink_l1=p.shrink_l1 or 0.0,
     )
     factory = STRATEGIES.get(f.strategy)
     options: dict[str, Any] = {}
@@ -97,7 +122,28 @@ def build_strategy(cfg: ExperimentConfig) -> Strategy:
         final=p.target, start=p.start_round, end=p.end_round, frequency=p.frequency
     )
     pruner = make_pruner(name=p.pruner, threshold=p.threshold)
-    return PRUNING_MODES.get(p.mode)(inner=inner, order=order, pruner=pruner, schedule=schedule)
+    st = cfg.structured
+    hybrid = HybridTarget(schedule=schedule) if st.mode != "none" else None
+    wrapped = PRUNING_MODES.get(p.mode)(
+        inner=inner, order=order, pruner=pruner, schedule=hybrid or schedule, seed=cfg.seed
+    )
+    if st.mode == "none":
+        return wrapped
+    if model is None or example_input is None:
+        raise ValueError("structured pruning needs the model and an example input")
+    return StructuredPruning(
+        inner=wrapped,
+        model=copy.deepcopy(model),
+        example_input=example_input,
+        criterion=st.criterion,
+        scope=st.scope,
+        rounds=st.rounds,
+        source=st.mode,
+        ratio=st.ratio,
+        flops_budget=st.flops_budget,
+        params_budget=st.params_budget,
+        hybrid=hybrid,
+    )
 
 
 @dataclass
@@ -131,7 +177,8 @@ class Experiment:
             num_classes=split.train.num_classes,
         )
         self.prunable = prunable_names(self.model)
-        self.strategy = build_strategy(config)
+        self.example_input = torch.zeros(1, *split.train.x.shape[1:])
+        self.strategy = build_strategy(config, model=self.model, example_input=self.example_input)
         self.engine = ENGINES.get(config.engine.name)()
         self.uplink = Uplink(
             pipeline=parse_pipeline(config.codec.uplink),
@@ -147,15 +194,23 @@ class Experiment:
         )
         self.downlink = parse_pipeline(config.codec.downlink)
         self.ledger = Ledger()
-        self.reference = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.dense_macs = count_macs(model=self.model, example_input=self.example_input)
+        self.macs = self.dense_macs
+        self.dense_numel = sum(t.numel() for t in sent_state(self.model).values())
+        # the dense model before any structural step: what compression is measured against
+        self.dense_bytes = dense_size(sent_state(self.model))
         self.rejected = self.failed = 0
 
     def _client_data(
         self, train: ArrayDataset, idx: np.ndarray, rng: np.random.Generator
     ) -> ClientData:
-        if self.cfg.data.val_fraction == 0:
+        d = self.cfg.data
+        if d.cv_folds is not None:
+            fit, val = split_fold(indices=idx, folds=d.cv_folds, fold=d.cv_fold, rng=rng)
+        elif d.val_fraction:
+            fit, val = split_validation(indices=idx, fraction=d.val_fraction, rng=rng)
+        else:
             return ClientData(*_tensors(train.subset(idx)))
-        fit, val = split_validation(indices=idx, fraction=self.cfg.data.val_fraction, rng=rng)
         x_val, y_val = _tensors(train.subset(val))
         return ClientData(*_tensors(train.subset(fit)), x_val=x_val, y_val=y_val)
 
@@ -175,7 +230,7 @@ class Experiment:
         """Run every round; write the run directory when ``out`` is given."""
         cfg = self.cfg
         writer = RunWriter(out=out, config=cfg.model_dump(mode="json")) if out else None
-        state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        state = sent_state(self.model)
         global_model = GlobalModel(params=state, masks=full_masks(state, self.prunable))
         result = RunResult(summary={})
         started = time.perf_counter()
@@ -229,7 +284,7 @@ class Experiment:
             )
             return params, {n: m.clone() for n, m in model.masks.items()}
         return unpack_model(
-            payload=payload, reference=self.reference, prunable=self.prunable, known_masks=known
+            payload=payload, reference=model.params, prunable=self.prunable, known_masks=known
         )
 
     def _collect(self, rnd: int, replies: list[ClientReply], model: GlobalModel) -> list[Update]:
@@ -241,8 +296,13 @@ class Experiment:
                 log.warning("round %d: client %d failed: %s", rnd, reply.cid, reply.error)
                 continue
             self.ledger.record(rnd=rnd, cid=reply.cid, direction="up", payload=reply.payload)
+            if reply.channel_scores:
+                self.ledger.record(
+                    rnd=rnd, cid=reply.cid, direction="up", payload=reply.channel_scores
+                )
             try:
                 params, masks = self._decode_update(reply.payload, model)
+                scores = self._decode_channel_scores(reply.channel_scores, model)
             except ValueError as exc:
                 self.rejected += 1
                 log.warning("round %d: update of client %d rejected: %s", rnd, reply.cid, exc)
@@ -254,13 +314,39 @@ class Experiment:
                     params=params,
                     masks=masks,
                     metrics=reply.metrics,
+                    channel_scores=scores,
                 )
             )
         return updates
 
+    def _decode_channel_scores(
+        self, payload: bytes, model: GlobalModel
+    ) -> dict[str, torch.Tensor] | None:
+        """Per-channel importance a client sent: one finite, non-negative score per channel of
+        each group of the current structure, or ``PayloadError``."""
+        if not payload:
+            return None
+        self._follow_structure(model)
+        groups = channel_groups(model=self.model, example_input=self.example_input)
+        reference = {g: torch.zeros(n) for g, n in groups.items()}
+        scores, _ = unpack_model(payload=payload, reference=reference, prunable=[])
+        bad = [g for g, s in scores.items() if not bool((s >= 0).all())]
+        if bad:
+            raise PayloadError(f"negative channel scores for {bad[:3]}")
+        return scores
+
     def _evaluate(self, model: GlobalModel) -> tuple[float, float]:
-        self.model.load_state_dict(model.params)
+        self._follow_structure(model)
+        load_sent_state(self.model, model.params)
         return evaluate(model=self.model, x=self.test_x, y=self.test_y)
+
+    def _follow_structure(self, model: GlobalModel) -> None:
+        """Shrink the server's evaluation model when structured pruning changed the shapes."""
+        own = self.model.state_dict()
+        shapes = {n: tuple(t.shape) for n, t in model.params.items()}
+        if any(tuple(own[n].shape) != s for n, s in shapes.items()):
+            conform(model=self.model, example_input=self.example_input, shapes=shapes)
+            self.macs = count_macs(model=self.model, example_input=self.example_input)
 
     def _round_row(
         self, rnd: int, model: GlobalModel, updates: list[Update], t0: float
@@ -273,6 +359,7 @@ class Experiment:
             "accuracy": acc,
             "loss": loss,
             "sparsity": global_sparsity(model.masks),
+            "macs": self.macs,
             "bytes_up": self.ledger.total(direction="up", rnd=rnd),
             "bytes_down": self.ledger.total(direction="down", rnd=rnd),
             "bytes_up_total": self.ledger.total(direction="up"),
@@ -291,7 +378,7 @@ class Experiment:
     ) -> dict[str, Any]:
         final = rounds[-1]
         encoded = len(pack_model(params=model.params, masks=model.masks))
-        dense = dense_size(model.params)
+        dense = self.dense_bytes
         up, down = self.ledger.total(direction="up"), self.ledger.total(direction="down")
         return {
             "final_accuracy": final["accuracy"],
@@ -304,6 +391,12 @@ class Experiment:
             "model_bytes_encoded": encoded,
             "compression_ratio": compression_ratio(dense_bytes=dense, encoded_bytes=encoded),
             "parameters": parameter_counts(model.params, model.masks),
+            # against the dense model before any structural step (remaining counts non-zeros)
+            "parameter_compression_vs_dense": self.dense_numel
+            / max(parameter_counts(model.params, model.masks)["remaining"], 1),
+            "macs": self.macs,
+            "macs_dense": self.dense_macs,
+            "macs_ratio": self.macs / self.dense_macs if self.dense_macs else 1.0,
             "bytes_up_total": up,
             "bytes_down_total": down,
             "bytes_total": up + down,

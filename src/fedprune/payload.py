@@ -9,12 +9,43 @@ import torch
 from torch import Tensor
 
 from fedprune.codec import Decoded, Pipeline, decode, encode_pipeline
+from fedprune.codec.frame import read_frame
 
 FP32 = Pipeline()
 
 
 class PayloadError(ValueError):
     """A payload that decodes but does not fit the model (names, shapes, values)."""
+
+
+def sent_state(model: torch.nn.Module) -> dict[str, Tensor]:
+    """The tensors of ``model`` that travel: every floating-point parameter and buffer.
+
+    Integer buffers (BatchNorm's ``num_batches_tracked``) are counters local to each copy; they
+    stay where they are (``load_sent_state`` leaves them untouched).
+    """
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if v.is_floating_point()}
+
+
+def load_sent_state(model: torch.nn.Module, params: Mapping[str, Tensor]) -> None:
+    """Load ``params`` (from ``sent_state`` or a payload) into ``model``; only integer buffers
+    may be missing."""
+    result = model.load_state_dict(dict(params), strict=False)
+    state = model.state_dict()
+    missing = [k for k in result.missing_keys if state[k].is_floating_point()]
+    if missing or result.unexpected_keys:
+        raise PayloadError(
+            f"state does not fit the model: missing {missing[:3]}, "
+            f"unexpected {result.unexpected_keys[:3]}"
+        )
+
+
+def peek_shapes(payload: bytes, *, max_elements: int) -> dict[str, tuple[int, ...]]:
+    """The tensor names and shapes a payload declares, from its checked header only.
+
+    Raises ``fedprune.codec.CodecError`` for anything that is not a valid frame.
+    """
+    return {e.name: e.shape for e in read_frame(payload, max_elements=max_elements)}
 
 
 def pack_model(

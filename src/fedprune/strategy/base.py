@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+
+from torch import Tensor
 
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.registry import Registry
@@ -21,6 +23,15 @@ class Strategy(ABC):
     @abstractmethod
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
         """The next global model from this round's validated ``updates``."""
+
+    def remap(self, *, maps: Mapping[str, Tensor]) -> None:
+        """Follow a structural change: ``new = old.reshape(-1)[maps[name]]`` for per-weight state.
+
+        Stateless strategies have nothing to do; a wrapper passes the call to its ``inner``.
+        """
+        inner = getattr(self, "inner", None)
+        if isinstance(inner, Strategy):
+            inner.remap(maps=maps)
 
 
 STRATEGIES: Registry[Callable[..., Strategy]] = Registry("strategy")

@@ -67,6 +67,13 @@ class FedOpt(FedAvg):
             return torch.zeros_like(like)
         return cur if keep is None else cur * keep
 
+    def remap(self, *, maps: Mapping[str, Tensor]) -> None:
+        """Slice every moment to the model's new structure, so none is reset by a shape change."""
+        for slot in self.moments.values():
+            for name, t in slot.items():
+                if name in maps:
+                    slot[name] = t.reshape(-1)[maps[name]].clone()
+
     def state_dict(self) -> dict[str, Any]:
         """The step count and a copy of every moment tensor."""
         return {
