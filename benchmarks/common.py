@@ -60,3 +60,38 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _run_one(overrides: list[str]) -> dict[str, Any]:
+    import torch
+
+    from fedprune.config import build_config
+    from fedprune.experiment import Experiment
+
+    torch.set_num_threads(1)
+    result = Experiment(config=build_config(overrides=[*overrides, "engine.threads=1"])).run()
+    return result.summary | {"accuracy_by_round": [r["accuracy"] for r in result.rounds]}
+
+
+def run_many(runs: dict[str, list[str]], *, workers: int) -> dict[str, dict[str, Any]]:
+    """Run each named override list as one experiment, ``workers`` processes x 1 thread.
+
+    One thread a process: with several busy processes on few cores, torch's own threads slow
+    down by an order of magnitude, so runs in parallel use one each.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    out: dict[str, dict[str, Any]] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(_run_one, o) for name, o in runs.items()}
+        for name, fut in futures.items():
+            out[name] = fut.result()
+            s = out[name]
+            print(
+                f"{name}: acc {s['final_accuracy']:.4f} sparsity {s['global_sparsity']:.4f} "
+                f"macs {s['macs_ratio']:.3f} up {s['bytes_up_total']:,} B "
+                f"{s['wall_seconds']:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return out

@@ -120,9 +120,17 @@ class ClientWorker:
         state = {k: v.detach() for k, v in self.model.state_dict().items() if v.is_floating_point()}
         if order is not None:
             grads = running.mean() if running is not None else grads
-            masks = self._prune(
-                state=state, received=params, masks=masks, order=order, grads=grads, generator=gen
-            )
+            if getattr(PRUNERS.get(order.pruner), "needs_data", False):
+                masks = self._prune_on_data(state=state, masks=masks, order=order, data=data)
+            else:
+                masks = self._prune(
+                    state=state,
+                    received=params,
+                    masks=masks,
+                    order=order,
+                    grads=grads,
+                    generator=gen,
+                )
         if data.x_val is not None and data.y_val is not None and len(data.y_val):
             # the model as uploaded: trained, then pruned (the state tensors are its own)
             metrics["val_accuracy"] = evaluate(model=self.model, x=data.x_val, y=data.y_val)[0]
@@ -206,6 +214,26 @@ class ClientWorker:
             batches=INIT_BATCHES,
             generator=torch.Generator().set_state(generator.get_state()),  # a copy: no draws
         )
+
+    def _prune_on_data(
+        self,
+        *,
+        state: dict[str, Tensor],
+        masks: dict[str, Tensor],
+        order: PruneOrder,
+        data: ClientData,
+    ) -> dict[str, Tensor]:
+        """A pruner that measures the trained model on local data: the validation split when
+        the client has one, else its training data (an optimistic but available estimate)."""
+        held_out = data.x_val is not None and data.y_val is not None and len(data.y_val) > 0
+        x, y = (data.x_val, data.y_val) if held_out else (data.x, data.y)
+        assert x is not None and y is not None
+        pruner = make_pruner(name=order.pruner, threshold=order.threshold)
+        new = pruner.masks_from_data(  # type: ignore[attr-defined]
+            model=self.model, x=x, y=y, masks=masks, target=order.target, criterion=order.criterion
+        )
+        apply_masks(state, new)
+        return dict(new)
 
     @staticmethod
     def _prune(

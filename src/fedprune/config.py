@@ -151,7 +151,7 @@ class PruningConfig(_Section):
     """Which pruning, where it runs (client or server) and on what schedule."""
 
     mode: Literal["none", "client", "server"] = "client"
-    pruner: Literal["layer", "global", "erk", "threshold"] = "global"
+    pruner: Literal["layer", "global", "erk", "threshold", "sensitivity"] = "global"
     criterion: Literal["magnitude", "random", "snip", "taylor", "shrink"] = "magnitude"
     # L1 shrinkage strength for criterion 'shrink' (L2 shrinkage is train.weight_decay)
     shrink_l1: float | None = Field(None, ge=0)
@@ -164,6 +164,11 @@ class PruningConfig(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> PruningConfig:
+        if self.pruner == "sensitivity" and self.mode != "client":
+            raise ValueError(
+                "pruning.pruner = 'sensitivity' measures accuracy on client data: it needs "
+                "pruning.mode = 'client'"
+            )
         if self.pruner == "threshold" and self.threshold is None:
             raise ValueError("pruning.threshold is required when pruning.pruner = 'threshold'")
         if self.criterion == "shrink" and self.shrink_l1 is None:

@@ -1,6 +1,13 @@
 """Pruning: criteria (scores), pruners (masks from scores), schedules and mask helpers."""
 
-from fedprune.prune import erk, global_, layerwise, threshold  # noqa: F401  (registration)
+# imported for their registrations
+from fedprune.prune import (  # noqa: F401
+    erk,
+    global_,
+    layerwise,
+    sensitivity_pruner,
+    threshold,
+)
 from fedprune.prune.base import PRUNERS, Masks, Pruner
 from fedprune.prune.criteria import CRITERIA, Criterion, Need
 from fedprune.prune.mask import apply_masks, full_masks

@@ -9,6 +9,7 @@ import torch
 from fedprune.messages import GlobalModel, Instruction, PruneOrder, Update
 from fedprune.prune import Pruner, Schedule
 from fedprune.prune.mask import apply_masks
+from fedprune.prune.sensitivity_pruner import mean_layer_sparsity
 from fedprune.strategy.base import Strategy
 from fedprune.strategy.server_scores import server_scores
 
@@ -63,6 +64,11 @@ class ClientSidePruning(Strategy):
         scores = server_scores(
             criterion=self.order.criterion, before=model, after=new, seed=self.seed, rnd=rnd
         )
+        if getattr(self.pruner, "needs_data", False):
+            # a data-driven pruner: the server follows the clients' per-layer rates
+            self.pruner.layer_targets = mean_layer_sparsity(  # type: ignore[attr-defined]
+                masks=[u.masks for u in updates], weights=[u.num_examples for u in updates]
+            )
         masks = self.pruner.compute_masks(scores=scores, masks=kept_by_any, target=target)
         apply_masks(new.params, masks)
         return GlobalModel(params=new.params, masks=masks)

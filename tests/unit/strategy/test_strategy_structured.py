@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+import torch
 
 from fedprune.config import build_config
 from fedprune.experiment import Experiment, RunResult
@@ -137,3 +138,34 @@ def test_batchnorm_models_slim_by_bn_scale_in_federation(model: str) -> None:
     assert result.model is not None
     assert not any(n.endswith("num_batches_tracked") for n in result.model.params)
     assert any(n.endswith("running_var") for n in result.model.params)
+
+
+def test_bad_channel_scores_from_a_client_are_rejected() -> None:
+    from fedprune.codec import encode_pipeline
+    from fedprune.messages import GlobalModel
+    from fedprune.payload import FP32, PayloadError, sent_state
+    from fedprune.prune.mask import full_masks
+    from fedprune.prune.structured import channel_groups
+
+    cfg = build_config(
+        overrides=[*TINY, "structured.mode=client", "structured.ratio=0.5", "structured.rounds=[2]"]
+    )
+    exp = Experiment(config=cfg)
+    state = sent_state(exp.model)
+    model = GlobalModel(params=state, masks=full_masks(state, exp.prunable))
+    groups = channel_groups(model=exp.model, example_input=exp.example_input)
+    good = {g: torch.rand(n) for g, n in groups.items()}
+
+    def encoded(scores: dict[str, torch.Tensor]) -> bytes:
+        return encode_pipeline(tensors=scores, masks={}, pipeline=FP32)
+
+    decoded = exp._decode_channel_scores(encoded(good), model)
+    assert decoded is not None and set(decoded) == set(groups)
+    first = next(iter(groups))
+    with pytest.raises(PayloadError, match="negative"):
+        exp._decode_channel_scores(encoded(good | {first: -torch.ones(groups[first])}), model)
+    with pytest.raises(PayloadError, match="shape"):
+        exp._decode_channel_scores(encoded(good | {first: torch.ones(groups[first] + 1)}), model)
+    renamed = {("bogus" if g == first else g): s for g, s in good.items()}
+    with pytest.raises(PayloadError, match="names differ"):
+        exp._decode_channel_scores(encoded(renamed), model)
