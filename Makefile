@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: setup data run test lint clean
+.PHONY: setup data browser run test lint clean
 
 # torch is installed, pinned, before the package so that no unpinned torch requirement ever
 # resolves on its own (that would pull a multi-GB CUDA build).
@@ -25,6 +25,15 @@ data:
 	  || echo "warning: could not install dataset-fashion-mnist; its tests will be skipped"; \
 	else echo "note: apt not usable; Fashion-MNIST needs data.root"; fi
 
+# Headless Chromium opens `fedprune report`'s HTML in the e2e tests (Debian's chromium, same
+# guard as above); without it those tests fail unless FEDPRUNE_ALLOW_NO_CHROMIUM=1.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; the report browser test will fail"; \
+	else echo "note: apt not usable; install chromium or set FEDPRUNE_ALLOW_NO_CHROMIUM=1"; fi
+
 run: setup data
 	$(BIN)/fedprune run $(ARGS)
 
@@ -33,7 +42,7 @@ lint: setup
 	$(BIN)/ruff format --check src tests scripts benchmarks
 	$(BIN)/mypy
 
-test: setup data lint
+test: setup data browser lint
 	$(BIN)/pytest
 
 clean:
