@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fedprune.prune.schedule import Schedule
 
 
@@ -34,3 +37,14 @@ class HybridTarget(Schedule):
     def target(self, rnd: int) -> float | None:
         t = self.schedule.target(rnd)
         return None if t is None else remaining_target(target=t, kept=self.kept)
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"kept": share}``: the structural steps so far, as the targets see them."""
+        return {"kept": self.kept}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore ``state_dict()``; ``ValueError`` for a share outside (0, 1]."""
+        kept = float(state["kept"])
+        if not 0.0 < kept <= 1.0:
+            raise ValueError(f"kept share must be in (0, 1], got {kept}")
+        self.kept = kept

@@ -6,13 +6,20 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.payload import load_sent_state
-from fedprune.prune.structured import apply_plan, channel_scores, plan_channels, plan_to_budget
+from fedprune.prune.structured import (
+    apply_plan,
+    channel_scores,
+    conform,
+    plan_channels,
+    plan_to_budget,
+)
 from fedprune.strategy.base import Strategy
 from fedprune.strategy.hybrid import HybridTarget
 
@@ -100,6 +107,35 @@ class StructuredPruning(Strategy):
             self.dense_params,
         )
         return GlobalModel(params=params, masks=masks)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The inner strategy's state, the server's model (whose shapes are the structure so
+        far), the dense prunable count and the hybrid share kept."""
+        return {
+            "inner": self.inner.state_dict(),
+            "model": {n: t.detach().clone() for n, t in self.model.state_dict().items()},
+            "prunable_dense": self.prunable_dense,
+            "hybrid": self.hybrid.state_dict() if self.hybrid is not None else None,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore ``state_dict()``; the model is first shrunk to the saved shapes (``conform``)."""
+        expected = {"inner", "model", "prunable_dense", "hybrid"}
+        if set(state) != expected:
+            raise ValueError(f"state has keys {sorted(state)}, expected {sorted(expected)}")
+        if (state["hybrid"] is None) != (self.hybrid is None):
+            raise ValueError("state and strategy disagree on hybrid pruning")
+        saved = dict(state["model"])
+        own = self.model.state_dict()
+        shapes = {n: tuple(t.shape) for n, t in saved.items() if t.is_floating_point()}
+        if any(n in own and tuple(own[n].shape) != s for n, s in shapes.items()):
+            conform(model=self.model, example_input=self.example_input, shapes=shapes)
+        self.model.load_state_dict(saved)
+        self.inner.load_state_dict(state["inner"])
+        dense = state["prunable_dense"]
+        self.prunable_dense = None if dense is None else int(dense)
+        if self.hybrid is not None:
+            self.hybrid.load_state_dict(state["hybrid"])
 
     def _scores(
         self, *, rnd: int, before: GlobalModel, after: GlobalModel, updates: Sequence[Update]
