@@ -9,6 +9,7 @@ from torch import Tensor
 
 from fedprune.aggregate.mean import check_inputs, weighted_mean
 from fedprune.aggregate.registry import AGGREGATORS, Aggregated
+from fedprune.aggregate.votes import check_masks
 
 
 def masked_mean(
@@ -37,14 +38,11 @@ def masked_mean(
         Smallest share of the total weight, in [0, 1], that must keep an entry.
     """
     total = check_inputs(tensors=tensors, weights=weights)
-    if len(masks) != len(tensors):
-        raise ValueError(f"{len(tensors)} updates but {len(masks)} masks")
     if isinstance(min_votes, bool) or not isinstance(min_votes, int) or min_votes < 1:
         raise ValueError(f"min_votes must be an integer >= 1, got {min_votes!r}")
     if not 0 <= min_share <= 1:
         raise ValueError(f"min_share must be in [0, 1], got {min_share}")
-    masked = list(masks[0])
-    _check_masks(tensors=tensors, masks=masks, names=masked)
+    masked = check_masks(tensors=tensors, masks=masks)
     plain = [n for n in tensors[0] if n not in masks[0]]
     out = weighted_mean(tensors=[{n: t[n] for n in plain} for t in tensors], weights=weights)
     kept: dict[str, Tensor] = {}
@@ -61,25 +59,6 @@ def masked_mean(
         value = torch.where(kept[name], acc / share.where(kept[name], 1.0), 0.0)
         out[name] = value.to(tensors[0][name].dtype)
     return Aggregated(params={n: out[n] for n in tensors[0]}, masks=kept)
-
-
-def _check_masks(
-    *,
-    tensors: Sequence[Mapping[str, Tensor]],
-    masks: Sequence[Mapping[str, Tensor]],
-    names: Sequence[str],
-) -> None:
-    for k, (t, m) in enumerate(zip(tensors, masks, strict=True)):
-        if sorted(m) != sorted(names):
-            raise ValueError(f"update {k} has masks {sorted(m)}, expected {sorted(names)}")
-        for name in names:
-            if name not in t:
-                raise ValueError(f"update {k}: mask {name} names no tensor")
-            if m[name].dtype != torch.bool or m[name].shape != t[name].shape:
-                raise ValueError(
-                    f"update {k}: mask {name} must be bool of shape {tuple(t[name].shape)}, "
-                    f"got {m[name].dtype} {tuple(m[name].shape)}"
-                )
 
 
 AGGREGATORS.register("masked_mean")(masked_mean)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from fedprune.aggregate import AGGREGATORS, Aggregated, takes_masks
+from fedprune.aggregate import AGGREGATORS, Aggregated, takes_masks, takes_reference
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.prune.mask import apply_masks
 from fedprune.strategy.base import STRATEGIES, Strategy
@@ -21,7 +21,8 @@ class FedAvg(Strategy):
     the new model is the example-weighted
     ``aggregator`` of the client models, with the global masks re-applied so entries pruned on
     the server stay exactly zero. A mask-aware aggregator also gets the clients' masks, and the
-    entries it prunes (e.g. too few votes) leave the global mask too. ``aggregator_options`` are
+    entries it prunes (e.g. too few votes) leave the global mask too; one that works on deltas
+    (norm bounding) also gets the global model as ``reference``. ``aggregator_options`` are
     passed to the aggregator as keywords.
     """
 
@@ -43,6 +44,7 @@ class FedAvg(Strategy):
         self.aggregate_fn = AGGREGATORS.get(aggregator)
         self.aggregator_options = dict(aggregator_options or {})
         self.mask_aware = takes_masks(self.aggregate_fn)
+        self.needs_reference = takes_reference(self.aggregate_fn)
 
     def configure_round(
         self, *, rnd: int, model: GlobalModel, clients: Sequence[int]
@@ -55,6 +57,8 @@ class FedAvg(Strategy):
         options = dict(self.aggregator_options)
         if self.mask_aware:
             options["masks"] = [u.masks for u in updates]
+        if self.needs_reference:
+            options["reference"] = model.params
         out = self.aggregate_fn(
             tensors=[u.params for u in updates],
             weights=[u.num_examples for u in updates],

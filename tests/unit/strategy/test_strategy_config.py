@@ -106,7 +106,7 @@ def test_masked_mean_gets_its_vote_options() -> None:
         ("federation.min_share=1.5", "federation.min_share"),
         ("train.prox_mu=-0.1", "train.prox_mu"),
         ("federation.strategy=fedfoo", "federation.strategy"),
-        ("federation.aggregator=median", "federation.aggregator"),
+        ("federation.aggregator=geometric_median", "federation.aggregator"),
     ],
 )
 def test_bad_values_are_rejected_naming_the_field(override: str, field: str) -> None:

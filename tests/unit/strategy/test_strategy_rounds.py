@@ -94,8 +94,8 @@ def test_fedavg_masks_are_a_copy_of_the_global_ones() -> None:
 
 def test_fedavg_is_registered_and_rejects_unknown_aggregators() -> None:
     assert STRATEGIES.get("fedavg") is FedAvg
-    with pytest.raises(ValueError, match="unknown aggregator 'median'"):
-        FedAvg(instruction=INSTR, aggregator="median")
+    with pytest.raises(ValueError, match="unknown aggregator 'geometric_median'"):
+        FedAvg(instruction=INSTR, aggregator="geometric_median")
 
 
 # --- server-side pruning ------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""Server-side checks of a decoded update against the global model it started from.
+
+Decoding (``fedprune.payload``) already refuses wrong names, shapes and non-finite values; the
+checks here are about what the values and masks claim. Each raises ``PayloadError`` with a
+one-line reason, which the round's row reports beside the client id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from torch import Tensor
+
+from fedprune.aggregate import update_norm
+from fedprune.messages import GlobalModel
+from fedprune.payload import PayloadError
+
+
+def check_pruned_zero(*, params: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> None:
+    """Every entry an update's mask prunes must hold exactly zero.
+
+    The codec zero-fills pruned positions, so a payload cannot break this; it guards updates
+    from any other decoder, where a value hidden under a pruned flag would still be averaged.
+    """
+    for name, keep in masks.items():
+        stray = int((params[name][~keep] != 0).sum())
+        if stray:
+            raise PayloadError(f"{name}: {stray} entries pruned in the update's mask are not zero")
+
+
+def check_no_revival(*, masks: Mapping[str, Tensor], model: GlobalModel) -> None:
+    """An update must not keep entries the global mask pruned.
+
+    Clients train under the global mask and pruners never revive a weight, so an honest update's
+    mask lies within the global one in every pruning mode.
+    """
+    for name, keep in masks.items():
+        allowed = model.masks.get(name)
+        if allowed is None:
+            continue
+        revived = int((keep & ~allowed).sum())
+        if revived:
+            raise PayloadError(f"{name}: revives {revived} entries pruned in the global mask")
+
+
+def check_norm(
+    *,
+    params: Mapping[str, Tensor],
+    masks: Mapping[str, Tensor],
+    model: GlobalModel,
+    max_norm: float,
+) -> None:
+    """The change from the global model, over the entries the update keeps (``update_norm``),
+    must be at most ``max_norm``."""
+    norm = update_norm(params=params, masks=masks, reference=model.params)
+    if norm > max_norm:
+        raise PayloadError(
+            f"update norm {norm:.4g} exceeds federation.max_update_norm {max_norm:g}"
+        )
+
+
+def check_update(
+    *,
+    params: Mapping[str, Tensor],
+    masks: Mapping[str, Tensor],
+    model: GlobalModel,
+    max_norm: float | None = None,
+) -> None:
+    """Run every check on a decoded update; raise ``PayloadError`` naming the first failure.
+
+    Parameters
+    ----------
+    params, masks:
+        The update as decoded (``fedprune.payload.unpack_model``), masks for prunable tensors.
+    model:
+        The global model the round sent.
+    max_norm:
+        ``federation.max_update_norm``; ``None`` skips the norm check.
+    """
+    check_pruned_zero(params=params, masks=masks)
+    check_no_revival(masks=masks, model=model)
+    if max_norm is not None:
+        check_norm(params=params, masks=masks, model=model, max_norm=max_norm)
