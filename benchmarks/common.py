@@ -70,7 +70,10 @@ def _run_one(overrides: list[str]) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     result = Experiment(config=build_config(overrides=[*overrides, "engine.threads=1"])).run()
-    return result.summary | {"accuracy_by_round": [r["accuracy"] for r in result.rounds]}
+    return result.summary | {
+        "accuracy_by_round": [r["accuracy"] for r in result.rounds],
+        "final_round": result.rounds[-1],
+    }
 
 
 def run_many(runs: dict[str, list[str]], *, workers: int) -> dict[str, dict[str, Any]]:

@@ -13,8 +13,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from fedprune.config import ConfigError, build_config
+from fedprune.progress import round_progress, round_status
+from fedprune.runlog import console_logging, run_log
 
 if TYPE_CHECKING:
+    from fedprune.report import Table as PlainTable
     from fedprune.search import FoldResult, GridPoint, SweepResult
 
 app = typer.Typer(
@@ -63,43 +66,96 @@ def run(
         None, "--out", "-o", help="Run directory (default: runs/<timestamp>)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
+    resume: Path | None = typer.Option(
+        None, "--resume", help="Continue the run in this directory from its newest checkpoint."
+    ),
+    key_env: str | None = typer.Option(
+        None, "--encrypt-key-env", help="Seal checkpoints and model with the key in this env var."
+    ),
+    key_file: Path | None = typer.Option(
+        None, "--encrypt-key-file", help="Seal checkpoints and model with the key in this file."
+    ),
 ) -> None:
-    """Run one federated experiment and write DIR/config.yaml, rounds.jsonl, summary.json."""
+    """Run one federated experiment and write DIR/config.yaml, rounds.jsonl, summary.json,
+    model.safetensors and checkpoints/ (see checkpoint.every)."""
+    if resume is not None:
+        if config is not None or set_ or (out is not None and out != resume):
+            _fail("--resume takes the config and directory of the run; drop --config/--set/--out")
+        config, out = resume / "config.yaml", resume
+    key = _key(key_env, key_file)
     try:
         cfg = build_config(path=config, overrides=set_)
     except ConfigError as exc:
         _fail(str(exc))
         return
+    from fedprune.checkpoint import CheckpointError, SealError
     from fedprune.experiment import Experiment  # heavy imports only once the config is valid
 
     out = out or Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    console_logging()
     try:
         experiment = Experiment(config=cfg)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
         return
     console = Console(quiet=quiet)
-    with Progress(
-        TextColumn("[bold]round {task.completed}/{task.total}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("rounds", total=cfg.federation.rounds, status="")
+    with round_progress(console=console) as progress, run_log(out=out):
+        task = progress.add_task("round", total=cfg.federation.rounds, status="")
 
         def on_round(row: dict[str, Any]) -> None:
-            status = (
-                f"acc {row['accuracy']:.4f}  sparsity {row['sparsity']:.2f}  "
-                f"up {row['bytes_up_total'] / 1e6:.1f} MB"
-            )
-            progress.update(task, advance=1, status=status)
+            progress.update(task, completed=row["round"], status=round_status(row))
 
-        result = experiment.run(out=out, on_round=on_round)
+        try:
+            result = experiment.run(out=out, on_round=on_round, resume=bool(resume), key=key)
+        except (CheckpointError, SealError) as exc:  # both one-line ValueErrors
+            _fail(str(exc))
+            return
     console.print(_summary_table(result.summary, out))
+
+
+def _key(env: str | None, file: Path | None) -> bytes | None:
+    """The sealing key named on the command line (32 bytes, hex or base64), or ``None``."""
+    if env is None and file is None:
+        return None
+    if env is not None and file is not None:
+        _fail("give one of --encrypt-key-env, --encrypt-key-file")
+    from fedprune.checkpoint.sealed import SealError, key_from_env, key_from_file
+
+    try:
+        return key_from_env(env) if env is not None else key_from_file(Path(str(file)))
+    except SealError as exc:
+        _fail(str(exc))
+        return None
+
+
+@app.command()
+def export(
+    run_dir: Path = typer.Argument(..., help="A finished run directory (with model.safetensors)."),
+    fmt: str = typer.Option("safetensors", "--format", "-f", help="safetensors or onnx."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output file (default: RUN_DIR/export/model.<format>)."
+    ),
+    key_env: str | None = typer.Option(
+        None, "--encrypt-key-env", help="Key (env var) the run was sealed with; seals the export."
+    ),
+    key_file: Path | None = typer.Option(
+        None, "--encrypt-key-file", help="Key (file) the run was sealed with; seals the export."
+    ),
+) -> None:
+    """Export a run's final model (structurally pruned models come out physically smaller)."""
+    from fedprune.checkpoint import SealError
+    from fedprune.export import ExportError, export_run
+
+    key = _key(key_env, key_file)
+    try:
+        path = export_run(run_dir=run_dir, fmt=fmt, out=out, key=key)
+    except FileNotFoundError as exc:
+        _fail(f"{exc}; a run writes its model when it finishes")
+        return
+    except (ExportError, SealError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"{path} {path.stat().st_size} bytes")
 
 
 def _sweep_table(result: SweepResult, out: Path) -> Table:
@@ -177,6 +233,102 @@ def sweep(
             return
     write_sweep(result=result, out=out)
     console.print(_sweep_table(result, out))
+
+
+@app.command()
+def report(
+    runs: list[Path] = typer.Argument(..., help="Run directories (several: curves overlaid)."),
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+    tensorboard: Path | None = typer.Option(
+        None, "--tensorboard", help="Also write TensorBoard scalars under this directory."
+    ),
+) -> None:
+    """One self-contained HTML report (PNGs also written beside it) over run directories."""
+    from fedprune.report import ReportError, load_runs, write_report, write_tensorboard
+
+    try:
+        loaded = load_runs(runs)
+        written = write_report(runs=loaded, out=out)
+        if tensorboard is not None:
+            written += write_tensorboard(runs=loaded, log_dir=tensorboard)
+    except ReportError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"wrote {written[0]} and {len(written) - 1} more file(s)")
+
+
+def _rich_table(table: PlainTable, *, title: str) -> Table:
+    out = Table(title=title, caption=table.caption)
+    for i, column in enumerate(table.header):
+        out.add_column(column, justify="left" if i == 0 else "right")
+    for row in table.rows:
+        out.add_row(*row)
+    return out
+
+
+@app.command()
+def compare(
+    config: list[Path] = typer.Option(
+        ..., "--config", "-c", help="A variant's config file (repeat: one per variant)."
+    ),
+    name: list[str] = typer.Option(
+        [], "--name", "-n", help="Variant names, one per --config (default: file stems)."
+    ),
+    set_: list[str] = typer.Option(
+        [], "--set", "-s", help="Override a key in every variant (repeatable)."
+    ),
+    seeds: list[str] = typer.Option(
+        ["0"], "--seeds", help="Seeds, comma-separated or repeated: --seeds 0,1,2."
+    ),
+    target_accuracy: float | None = typer.Option(
+        None, "--target-accuracy", "-t", help="Report bytes and time to reach this accuracy."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output directory (default: runs/compare-<timestamp>)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
+) -> None:
+    """Run every variant with every seed on the same data and partitions; compare them.
+
+    Writes DIR/<name>/seed-<s>/ (run directories), DIR/compare.json and DIR/report.html.
+    """
+    from fedprune.compare import (
+        CompareError,
+        compare_table,
+        parse_seeds,
+        plan_compare,
+        run_compare,
+        write_compare,
+    )
+
+    try:
+        plan = plan_compare(
+            configs=config,
+            names=name,
+            overrides=set_,
+            seeds=parse_seeds(seeds),
+            target=target_accuracy,
+        )
+    except CompareError as exc:
+        _fail(str(exc))
+        return
+    out = out or Path("runs") / datetime.now().strftime("compare-%Y%m%d-%H%M%S")
+    console_logging()
+    console = Console(quiet=quiet)
+    with round_progress(console=console) as progress:
+        task = progress.add_task("round", total=plan.rounds, status="")
+
+        def on_round(variant: str, seed: int, row: dict[str, Any]) -> None:
+            status = f"{variant} seed {seed}: {round_status(row)}"
+            progress.update(task, advance=1, status=status)
+
+        try:
+            result = run_compare(plan=plan, out=out, on_round=on_round)
+        except CompareError as exc:
+            _fail(str(exc))
+            return
+    write_compare(result=result, out=out)
+    console.print(_rich_table(compare_table(result), title=f"fedprune compare -> {out}"))
 
 
 @app.callback()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from fedprune.attacks import HONEST, Adversary, attack_generator
 from fedprune.codec import ErrorFeedback, Pipeline, encode_pipeline
 from fedprune.messages import ClientJob, ClientReply, PruneOrder
 from fedprune.payload import (
@@ -20,6 +22,7 @@ from fedprune.payload import (
     sent_state,
     unpack_model,
 )
+from fedprune.privacy.local import privatize
 from fedprune.prune import CRITERIA, PRUNERS, Need, Pruner
 from fedprune.prune.criteria import INIT_BATCHES
 from fedprune.prune.mask import apply_masks
@@ -78,6 +81,7 @@ class ClientWorker:
         data: Sequence[ClientData],
         seed: int,
         uplink: Uplink | None = None,
+        adversary: Adversary | None = None,
     ) -> None:
         self.model = model
         self.prunable = list(prunable)
@@ -88,9 +92,31 @@ class ClientWorker:
         self.uplink = uplink or Uplink()
         # client memory: error-feedback residuals, per client id
         self.feedback: dict[int, ErrorFeedback] = {}
+        # simulated attackers (evaluation only): their hooks poison data, model or payload
+        self.adversary = adversary
+
+    def state_dict(self) -> dict[str, Any]:
+        """Client memory that outlives a round: ``{"feedback": {cid: residual state}}``.
+
+        The model is not state: each job reloads it from the downlink (and its structure too).
+        """
+        return {"feedback": {str(c): ef.state_dict() for c, ef in sorted(self.feedback.items())}}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore ``state_dict()``; residuals must belong to this uplink's pipeline."""
+        feedback: dict[int, ErrorFeedback] = {}
+        for cid, saved in state["feedback"].items():
+            ef = ErrorFeedback(pipeline=self.uplink.pipeline)
+            ef.load_state_dict(saved)
+            feedback[int(cid)] = ef
+        self.feedback = feedback
 
     def __call__(self, job: ClientJob) -> ClientReply:
+        attack = self.adversary.attack_of(job.cid) if self.adversary else HONEST
+        agen = attack_generator(seed=self.seed, rnd=job.rnd, cid=job.cid)
         data = self.data[job.cid]
+        x, y = attack.poison_data(x=data.x, y=data.y, generator=agen)
+        data = replace(data, x=x, y=y)
         self._follow_structure(job.downlink, example_input=data.x[:1])
         params, masks = unpack_model(
             payload=job.downlink, reference=self.reference, prunable=self.prunable
@@ -135,9 +161,24 @@ class ClientWorker:
             # the model as uploaded: trained, then pruned (the state tensors are its own)
             metrics["val_accuracy"] = evaluate(model=self.model, x=data.x_val, y=data.y_val)[0]
         wanted = job.instruction.score_channels
+        if job.instruction.dp_clip > 0:
+            state = privatize(
+                trained=state,
+                received=params,
+                masks=masks,
+                clip=job.instruction.dp_clip,
+                noise_multiplier=job.instruction.dp_noise,
+                generator=torch.Generator().manual_seed(
+                    client_seed(seed=self.seed, rnd=job.rnd, cid=job.cid) ^ 0xD1FF
+                ),
+            )
+        state, masks = attack.poison_model(
+            state=state, received=params, masks=masks, generator=agen
+        )
+        payload = self._encode(job=job, received=params, state=state, masks=masks)
         return ClientReply(
             cid=job.cid,
-            payload=self._encode(job=job, received=params, state=state, masks=masks),
+            payload=attack.poison_payload(payload=payload, state=state, masks=masks),
             num_examples=int(data.x.shape[0]),
             metrics=metrics,
             channel_scores=self._channel_scores(wanted, data) if wanted else b"",

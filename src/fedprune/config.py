@@ -107,7 +107,9 @@ class FederationConfig(_Section):
     clients_per_round: int | None = Field(10, ge=1)
     fraction: float | None = Field(None, gt=0, le=1)
     strategy: Literal["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox"] = "fedavg"
-    aggregator: Literal["mean", "masked_mean"] = "mean"
+    aggregator: Literal[
+        "mean", "masked_mean", "median", "trimmed_mean", "krum", "multi_krum", "norm_bound"
+    ] = "mean"
     # Options of the strategy (server optimiser) and aggregator; unset: the component's default.
     server_lr: float | None = Field(None, gt=0)
     server_momentum: float | None = Field(None, ge=0, lt=1)
@@ -116,6 +118,14 @@ class FederationConfig(_Section):
     tau: float | None = Field(None, gt=0)
     min_votes: int | None = Field(None, ge=1)
     min_share: float | None = Field(None, ge=0, le=1)
+    trim: float | None = Field(None, ge=0, lt=0.5)
+    byzantine: int | None = Field(None, ge=0)
+    krum_m: int | None = Field(None, ge=1)
+    norm_bound: float | None = Field(None, gt=0)
+    # Update validation: refuse updates whose change (on kept entries) exceeds this norm; skip
+    # the round, global model unchanged, when fewer than min_updates valid updates remain.
+    max_update_norm: float | None = Field(None, gt=0)
+    min_updates: int = Field(1, ge=1)
 
     @model_validator(mode="before")
     @classmethod
@@ -132,7 +142,7 @@ class FederationConfig(_Section):
 
     @model_validator(mode="after")
     def _options_are_used(self) -> FederationConfig:
-        from fedprune.aggregate import AGGREGATORS, option_names
+        from fedprune.aggregate import AGGREGATORS, option_names, required_options
         from fedprune.strategy import STRATEGIES
 
         strategy = STRATEGIES.get(self.strategy)
@@ -141,9 +151,17 @@ class FederationConfig(_Section):
         for key in ("server_lr", "server_momentum", "beta1", "beta2", "tau"):
             if getattr(self, key) is not None and key not in used:
                 raise ValueError(f"federation.{key} is not used by strategy {self.strategy!r}")
-        for key in ("min_votes", "min_share"):
+        for key in ("min_votes", "min_share", "trim", "byzantine", "krum_m", "norm_bound"):
             if getattr(self, key) is not None and key not in used:
                 raise ValueError(f"federation.{key} is not used by aggregator {self.aggregator!r}")
+        for key in required_options(AGGREGATORS.get(self.aggregator)):
+            if getattr(self, key) is None:
+                raise ValueError(f"federation.{key} is required by aggregator {self.aggregator!r}")
+        if self.clients_per_round is not None and self.min_updates > self.clients_per_round:
+            raise ValueError(
+                f"federation.min_updates ({self.min_updates}) must be <= "
+                f"federation.clients_per_round ({self.clients_per_round}), or no round aggregates"
+            )
         return self
 
 
@@ -219,6 +237,33 @@ class StructuredConfig(_Section):
         return self
 
 
+class PrivacyConfig(_Section):
+    """Differential privacy: central (DP-FedAvg on the server) or local (noise on each client).
+
+    ``clip`` is the L2 bound of a client's update, ``noise_multiplier`` z the noise std in
+    units of it, ``delta`` the delta epsilon is reported at. Central DP with client-side pruning
+    needs ``allow_private_masks``: the clients' masks are computed from their data and sent in
+    the clear, which the guarantee does not cover.
+    """
+
+    mode: Literal["none", "central", "local"] = "none"
+    clip: float = Field(1.0, gt=0)
+    noise_multiplier: float = Field(1.0, ge=0)
+    delta: float = Field(1e-5, gt=0, lt=1)
+    accountant: Literal["rdp", "prv"] = "rdp"
+    adaptive_clip: bool = False
+    target_quantile: float = Field(0.5, ge=0, le=1)
+    clip_lr: float = Field(0.2, gt=0)
+    count_noise: float | None = Field(None, gt=0)
+    allow_private_masks: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PrivacyConfig:
+        if self.adaptive_clip and self.mode != "central":
+            raise ValueError("privacy.adaptive_clip needs privacy.mode = 'central'")
+        return self
+
+
 class CodecConfig(_Section):
     """How payloads are encoded on each direction (``fedprune.codec`` pipeline texts)."""
 
@@ -259,6 +304,53 @@ class EngineConfig(_Section):
     threads: int | None = Field(None, ge=1)
 
 
+class AttackConfig(_Section):
+    """Simulated malicious clients, to evaluate defences (``fedprune.attacks``).
+
+    ``fraction`` of the clients, drawn from the seed alone, run attack ``kind`` whenever they are
+    sampled. ``scale`` (``scale``, ``sign_flip``), ``std`` (``gaussian``), ``target`` and
+    ``poison_fraction`` (``backdoor``) are the kinds' options; unset: the attack's default.
+    """
+
+    kind: str = "none"
+    fraction: float = Field(0.0, ge=0, le=1)
+    scale: float | None = None
+    std: float | None = Field(None, gt=0)
+    target: int | None = Field(None, ge=0)
+    poison_fraction: float | None = Field(None, gt=0, le=1)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_attack(cls, v: str) -> str:
+        from fedprune.attacks import ATTACKS
+
+        ATTACKS.get(v)
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AttackConfig:
+        from fedprune.attacks import ATTACKS, attack_options
+
+        if self.kind == "none" and self.fraction > 0:
+            raise ValueError("attack.fraction needs an attack.kind")
+        if self.kind != "none" and self.fraction == 0:
+            raise ValueError(f"attack.kind {self.kind!r} needs attack.fraction > 0")
+        used = attack_options(ATTACKS.get(self.kind))
+        for key in ("scale", "std", "target", "poison_fraction"):
+            if getattr(self, key) is not None and key not in used:
+                raise ValueError(f"attack.{key} is not used by attack {self.kind!r}")
+        return self
+
+
+class CheckpointConfig(_Section):
+    """Checkpoints in ``RUN_DIR/checkpoints/round_NNNN``: after every ``every``-th round (0 =
+    none), the newest ``keep`` kept. ``fedprune run --resume RUN_DIR`` continues from the newest.
+    """
+
+    every: int = Field(10, ge=0)
+    keep: int = Field(2, ge=1)
+
+
 class ExperimentConfig(_Section):
     """A whole experiment; every default together is the embedded default run."""
 
@@ -269,8 +361,11 @@ class ExperimentConfig(_Section):
     federation: FederationConfig = FederationConfig()
     pruning: PruningConfig = PruningConfig()
     structured: StructuredConfig = StructuredConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     codec: CodecConfig = CodecConfig()
     engine: EngineConfig = EngineConfig()
+    attack: AttackConfig = AttackConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
 
     @model_validator(mode="after")
     def _fits(self) -> ExperimentConfig:
@@ -289,6 +384,16 @@ class ExperimentConfig(_Section):
             raise ValueError(
                 f"structured.rounds {self.structured.rounds} go past federation.rounds "
                 f"({self.federation.rounds})"
+            )
+        if (
+            self.privacy.mode != "none"
+            and self.pruning.mode == "client"
+            and not self.privacy.allow_private_masks
+        ):
+            raise ValueError(
+                "privacy with pruning.mode = 'client' sends masks computed from private data "
+                "outside the guarantee: use pruning.mode 'server' or 'none' (masks shared by "
+                "all), or set privacy.allow_private_masks = true"
             )
         per_round = self.federation.clients_per_round
         if per_round is not None and per_round > self.data.num_clients:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from fedprune.attacks import make_adversary
+from fedprune.checkpoint import (
+    MODEL_FILE,
+    CheckpointError,
+    ModelInfo,
+    RunCheckpoints,
+    load_rng_state,
+    rng_state,
+    save_model,
+)
 from fedprune.client import ClientData, ClientWorker, Uplink, make_pruner
 from fedprune.codec import parse_pipeline
 from fedprune.config import ExperimentConfig
@@ -49,16 +59,20 @@ from fedprune.payload import (
     unpack_delta,
     unpack_model,
 )
+from fedprune.privacy import Accountant
 from fedprune.profile import count_macs
 from fedprune.prune import SCHEDULES
 from fedprune.prune.mask import full_masks
 from fedprune.prune.structured import channel_groups, conform
-from fedprune.results import RunWriter
+from fedprune.results import RunWriter, read_rounds
 from fedprune.strategy import STRATEGIES, Strategy
+from fedprune.strategy.base import privacy_spent
 from fedprune.strategy.hybrid import HybridTarget
 from fedprune.strategy.modes import PRUNING_MODES
+from fedprune.strategy.privacy_modes import PRIVACY_MODES
 from fedprune.strategy.structured import StructuredPruning
 from fedprune.training import evaluate
+from fedprune.validation import check_update
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +129,7 @@ def build_strategy(
         lr_decay=t.lr_decay,
         **options,
     )
+    inner = wrap_privacy(cfg, inner)
     order = PruneOrder(
         pruner=p.pruner, criterion=p.criterion, target=p.target, threshold=p.threshold
     )
@@ -146,6 +161,25 @@ def build_strategy(
     )
 
 
+def wrap_privacy(cfg: ExperimentConfig, inner: Strategy) -> Strategy:
+    """The base strategy behind central or local DP (``privacy.mode``), or as it is."""
+    pv, f, d = cfg.privacy, cfg.federation, cfg.data
+    expected = f.clients_per_round or max(1, round((f.fraction or 0.0) * d.num_clients))
+    return PRIVACY_MODES.get(pv.mode)(
+        inner=inner,
+        clip=pv.clip,
+        noise_multiplier=pv.noise_multiplier,
+        sample_rate=expected / d.num_clients,
+        accountant=Accountant(name=pv.accountant, delta=pv.delta),
+        expected_clients=expected,
+        seed=cfg.seed,
+        adaptive=pv.adaptive_clip,
+        target_quantile=pv.target_quantile,
+        clip_lr=pv.clip_lr,
+        count_noise=pv.count_noise,
+    )
+
+
 @dataclass
 class RunResult:
     """What a finished run leaves in memory (the same figures as ``summary.json``)."""
@@ -171,10 +205,15 @@ class Experiment:
         )
         self.client_data = [self._client_data(split.train, idx, rng) for idx in parts]
         torch.manual_seed(config.seed)
-        self.model = build_model(
+        self.model_info = ModelInfo(
             name=config.model.name,
             input_shape=tuple(split.train.x.shape[1:]),
             num_classes=split.train.num_classes,
+        )
+        self.model = build_model(
+            name=config.model.name,
+            input_shape=self.model_info.input_shape,
+            num_classes=self.model_info.num_classes,
         )
         self.prunable = prunable_names(self.model)
         self.example_input = torch.zeros(1, *split.train.x.shape[1:])
@@ -185,12 +224,22 @@ class Experiment:
             delta=config.codec.delta,
             error_feedback=config.codec.error_feedback,
         )
+        a = config.attack
+        self.adversary = make_adversary(
+            kind=a.kind,
+            fraction=a.fraction,
+            options=a.model_dump(exclude={"kind", "fraction"}),
+            num_clients=d.num_clients,
+            num_classes=split.train.num_classes,
+            seed=config.seed,
+        )
         self.worker = ClientWorker(
             model=copy.deepcopy(self.model),  # the clients' own copy, reloaded from each downlink
             prunable=self.prunable,
             data=self.client_data,
             seed=config.seed,
             uplink=self.uplink,
+            adversary=self.adversary,
         )
         self.downlink = parse_pipeline(config.codec.downlink)
         self.ledger = Ledger()
@@ -200,6 +249,9 @@ class Experiment:
         # the dense model before any structural step: what compression is measured against
         self.dense_bytes = dense_size(sent_state(self.model))
         self.rejected = self.failed = 0
+        # this round's refused updates and, when it did not aggregate, why (for its row)
+        self.round_rejected: list[dict[str, Any]] = []
+        self.skipped: str | None = None
 
     def _client_data(
         self, train: ArrayDataset, idx: np.ndarray, rng: np.random.Generator
@@ -224,18 +276,70 @@ class Experiment:
         rng = np.random.default_rng([self.cfg.seed, rnd])
         return sorted(int(c) for c in rng.choice(n, size=k, replace=False))
 
+    def state_dict(self) -> dict[str, Any]:
+        """What a run carries from round to round besides the global model: strategy state,
+        client memory, the ledger, the counters and the global random generators."""
+        return {
+            "strategy": self.strategy.state_dict(),
+            "clients": self.worker.state_dict(),
+            "ledger": self.ledger.state_dict(),
+            "rejected": self.rejected,
+            "failed": self.failed,
+            "rng": rng_state(),
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore ``state_dict()`` into this freshly built experiment."""
+        self.strategy.load_state_dict(state["strategy"])
+        self.worker.load_state_dict(state["clients"])
+        self.ledger.load_state_dict(state["ledger"])
+        self.rejected, self.failed = int(state["rejected"]), int(state["failed"])
+        load_rng_state(state["rng"])
+
     def run(
-        self, *, out: Path | None = None, on_round: Callable[[dict[str, Any]], None] | None = None
+        self,
+        *,
+        out: Path | None = None,
+        on_round: Callable[[dict[str, Any]], None] | None = None,
+        resume: bool = False,
+        key: bytes | None = None,
     ) -> RunResult:
-        """Run every round; write the run directory when ``out`` is given."""
+        """Run every round; write the run directory when ``out`` is given.
+
+        There a checkpoint is taken every ``checkpoint.every`` rounds and the final model goes
+        to ``model.safetensors``, both sealed with ``key`` (AES-256) when given. ``resume``
+        continues the run in ``out`` from its newest checkpoint (from round 1 if none), with
+        the same result as a run never stopped.
+        """
         cfg = self.cfg
-        writer = RunWriter(out=out, config=cfg.model_dump(mode="json")) if out else None
+        config = cfg.model_dump(mode="json")
         state = sent_state(self.model)
         global_model = GlobalModel(params=state, masks=full_masks(state, self.prunable))
         result = RunResult(summary={})
+        checkpoints = None
+        if out is not None:
+            every, keep = cfg.checkpoint.every, cfg.checkpoint.keep
+            checkpoints = RunCheckpoints(
+                root=out / "checkpoints", every=every, keep=keep, config=config, key=key
+            )
+        first = 1
+        if resume:
+            if out is None or checkpoints is None:
+                raise ValueError("resume needs the run directory")
+            if (out / "summary.json").exists():
+                raise CheckpointError(f"{out} holds a finished run (it has summary.json)")
+            if (resumed := checkpoints.latest()) is not None:
+                self.load_state_dict(resumed.state)
+                global_model, first = resumed.model, resumed.rnd + 1
+                self._follow_structure(global_model)
+            try:
+                result.rounds = read_rounds(out / "rounds.jsonl", upto=first - 1)
+            except (OSError, ValueError) as exc:
+                raise CheckpointError(f"cannot resume from {out}: {exc}") from None
+        writer = RunWriter(out=out, config=config, rows=result.rounds) if out else None
         started = time.perf_counter()
         try:
-            for rnd in range(1, cfg.federation.rounds + 1):
+            for rnd in range(first, cfg.federation.rounds + 1):
                 t0 = time.perf_counter()
                 clients = self.sample_clients(rnd)
                 plan = self.strategy.configure_round(rnd=rnd, model=global_model, clients=clients)
@@ -253,18 +357,22 @@ class Experiment:
                     self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=downlink)
                 replies = self.engine.run(jobs=jobs, work=self.worker)
                 updates = self._collect(rnd, replies, global_model)
-                if updates:
-                    global_model = self.strategy.aggregate(
-                        rnd=rnd, model=global_model, updates=updates
-                    )
+                global_model = self._aggregate(rnd, global_model, updates)
                 row = self._round_row(rnd, global_model, updates, t0)
                 result.rounds.append(row)
                 if writer:
                     writer.round(row)
+                    writer.masks(
+                        rnd=rnd, masks=global_model.masks, last=rnd == cfg.federation.rounds
+                    )
+                if checkpoints is not None and checkpoints.due(rnd):
+                    checkpoints.save(rnd=rnd, model=global_model, state=self.state_dict())
                 if on_round:
                     on_round(row)
             result.model = global_model
             result.summary = self._summary(global_model, result.rounds, started)
+            if out is not None:  # before summary.json, which marks the run finished
+                save_model(out / MODEL_FILE, model=global_model, info=self.model_info, key=key)
             if writer:
                 writer.summary(result.summary)
         finally:
@@ -288,8 +396,10 @@ class Experiment:
         )
 
     def _collect(self, rnd: int, replies: list[ClientReply], model: GlobalModel) -> list[Update]:
-        """Record every upload in the ledger, then decode and validate it; bad ones are dropped."""
+        """Record every upload in the ledger, then decode and validate it (``check_update``);
+        bad ones are dropped and listed in ``round_rejected`` with their reason."""
         updates: list[Update] = []
+        self.round_rejected = []
         for reply in replies:
             if reply.error is not None:
                 self.failed += 1
@@ -302,9 +412,16 @@ class Experiment:
                 )
             try:
                 params, masks = self._decode_update(reply.payload, model)
+                check_update(
+                    params=params,
+                    masks=masks,
+                    model=model,
+                    max_norm=self.cfg.federation.max_update_norm,
+                )
                 scores = self._decode_channel_scores(reply.channel_scores, model)
             except ValueError as exc:
                 self.rejected += 1
+                self.round_rejected.append({"cid": reply.cid, "reason": str(exc)})
                 log.warning("round %d: update of client %d rejected: %s", rnd, reply.cid, exc)
                 continue
             updates.append(
@@ -318,6 +435,23 @@ class Experiment:
                 )
             )
         return updates
+
+    def _aggregate(self, rnd: int, model: GlobalModel, updates: list[Update]) -> GlobalModel:
+        """The next global model; or ``model`` itself, the round skipped and ``skipped`` saying
+        why, when fewer than ``federation.min_updates`` valid updates remain or the aggregate is
+        not finite (a strategy's own state may then have moved: its step is not undone)."""
+        need = self.cfg.federation.min_updates
+        self.skipped = None
+        if len(updates) < need:
+            self.skipped = f"{len(updates)} valid updates, below federation.min_updates = {need}"
+        else:
+            new = self.strategy.aggregate(rnd=rnd, model=model, updates=updates)
+            bad = [n for n, t in new.params.items() if not bool(torch.isfinite(t).all())]
+            if not bad:
+                return new
+            self.skipped = f"the aggregate has NaN or Inf in {bad[:3]}"
+        log.warning("round %d skipped, global model unchanged: %s", rnd, self.skipped)
+        return model
 
     def _decode_channel_scores(
         self, payload: bytes, model: GlobalModel
@@ -354,17 +488,42 @@ class Experiment:
         acc, loss = self._evaluate(model)
         train_losses = [u.metrics["train_loss"] for u in updates if "train_loss" in u.metrics]
         val_accs = [u.metrics["val_accuracy"] for u in updates if "val_accuracy" in u.metrics]
+        sent: dict[str, dict[str, int]] = {"up": {}, "down": {}}
+        for e in self.ledger.entries:
+            if e.rnd == rnd:  # JSON keys are strings: use them in memory too
+                sent[e.direction][str(e.cid)] = sent[e.direction].get(str(e.cid), 0) + e.nbytes
+        sparsity = global_sparsity(model.masks)
+        up, down = sum(sent["up"].values()), sum(sent["down"].values())
+        log.info(
+            "round %d: accuracy %.4f, sparsity %.4f, %d updates, %d bytes up, %d bytes down",
+            rnd,
+            acc,
+            sparsity,
+            len(updates),
+            up,
+            down,
+        )
         return {
             "round": rnd,
             "accuracy": acc,
             "loss": loss,
-            "sparsity": global_sparsity(model.masks),
+            "sparsity": sparsity,
+            "layer_sparsity": layer_sparsity(model.masks),
+            "client_sparsity": {str(u.cid): global_sparsity(u.masks) for u in updates},
+            "client_bytes_up": sent["up"],
+            "client_bytes_down": sent["down"],
+            "epsilon": privacy_spent(self.strategy),
             "macs": self.macs,
             "bytes_up": self.ledger.total(direction="up", rnd=rnd),
             "bytes_down": self.ledger.total(direction="down", rnd=rnd),
             "bytes_up_total": self.ledger.total(direction="up"),
             "bytes_down_total": self.ledger.total(direction="down"),
             "clients": [u.cid for u in updates],
+            "rejected": list(self.round_rejected),
+            "skipped": self.skipped is not None,
+            "skip_reason": self.skipped,
+            # the global model is loaded in self.model by _evaluate
+            **self.adversary.attack.round_metrics(model=self.model, x=self.test_x, y=self.test_y),
             "train_loss": float(np.mean(train_losses)) if train_losses else None,
             "client_val_accuracy": float(np.mean(val_accs)) if val_accs else None,
             "seconds": time.perf_counter() - t0,
@@ -394,6 +553,8 @@ class Experiment:
             # against the dense model before any structural step (remaining counts non-zeros)
             "parameter_compression_vs_dense": self.dense_numel
             / max(parameter_counts(model.params, model.masks)["remaining"], 1),
+            "epsilon": privacy_spent(self.strategy),
+            "delta": self.cfg.privacy.delta if self.cfg.privacy.mode != "none" else None,
             "macs": self.macs,
             "macs_dense": self.dense_macs,
             "macs_ratio": self.macs / self.dense_macs if self.dense_macs else 1.0,

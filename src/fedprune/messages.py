@@ -41,6 +41,9 @@ class Instruction:
     shrink_l1: float = 0.0
     # a registered channel criterion: score channels on the trained model and send the scores
     score_channels: str | None = None
+    # local differential privacy: clip the update to dp_clip, noise std dp_noise * dp_clip
+    dp_clip: float = 0.0
+    dp_noise: float = 0.0
 
     def with_prune(self, prune: PruneOrder | None) -> Instruction:
         """A copy with ``prune`` set."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from torch import Tensor
 
@@ -33,5 +34,40 @@ class Strategy(ABC):
         if isinstance(inner, Strategy):
             inner.remap(maps=maps)
 
+    def state_dict(self) -> dict[str, Any]:
+        """What must survive a checkpoint: tensors and JSON values (see ``fedprune.checkpoint``).
+
+        Stateless strategies hold nothing; a wrapper returns ``{"inner": inner.state_dict()}``.
+        """
+        inner = getattr(self, "inner", None)
+        return {"inner": inner.state_dict()} if isinstance(inner, Strategy) else {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict()`` returned; ``ValueError`` if it does not fit."""
+        inner = getattr(self, "inner", None)
+        expected = {"inner"} if isinstance(inner, Strategy) else set()
+        if set(state) != expected:
+            name = type(self).__name__
+            raise ValueError(f"{name}: state has keys {sorted(state)}, expected {sorted(expected)}")
+        if isinstance(inner, Strategy):
+            inner.load_state_dict(state["inner"])
+
 
 STRATEGIES: Registry[Callable[..., Strategy]] = Registry("strategy")
+
+
+def wrapped_chain(strategy: Strategy) -> list[Strategy]:
+    """``strategy`` and every strategy it wraps (through ``inner``), outermost first."""
+    out = [strategy]
+    while isinstance(inner := getattr(out[-1], "inner", None), Strategy):
+        out.append(inner)
+    return out
+
+
+def privacy_spent(strategy: Strategy) -> float | None:
+    """Epsilon reported by a DP component in the chain, or ``None`` when none is there."""
+    for s in wrapped_chain(strategy):
+        eps = getattr(s, "epsilon", None)
+        if isinstance(eps, float):
+            return eps
+    return None

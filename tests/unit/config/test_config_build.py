@@ -105,7 +105,10 @@ def test_unknown_top_level_key_lists_the_sections() -> None:
     message = config_error(["bogus=1"])
 
     assert message.startswith("bogus: unknown key")
-    sections = "seed, data, model, train, federation, pruning, structured, codec, engine"
+    sections = (
+        "seed, data, model, train, federation, pruning, structured, privacy, codec, engine, "
+        "attack, checkpoint"
+    )
     assert f"allowed: {sections}" in message
 
 
