@@ -88,6 +88,12 @@ class TrainConfig(_Section):
     weight_decay: float = Field(0.0, ge=0)
     # FedProx's proximal coefficient, for any strategy; unset: 0, or fedprox's own default
     prox_mu: float | None = Field(None, ge=0)
+    # adversarial training: this share of each batch replaced by FGSM/PGD examples of radius
+    # adv_eps (L-infinity, inputs in [0, 1]); robust test accuracy is then reported too
+    adversarial: Literal["none", "fgsm", "pgd"] = "none"
+    adv_eps: float = Field(0.1, gt=0, le=1)
+    adv_steps: int = Field(5, ge=1)
+    adv_fraction: float = Field(0.5, gt=0, le=1)
 
     @model_validator(mode="after")
     def _prox_step_stable(self) -> TrainConfig:
@@ -351,6 +357,32 @@ class CheckpointConfig(_Section):
     keep: int = Field(2, ge=1)
 
 
+class SecAggConfig(_Section):
+    """Secure aggregation (``fedprune.secagg``): the server learns only the round's weighted sum.
+
+    ``threshold`` shares rebuild a client's secrets (unset: two thirds of the holders, rounded
+    up; the holders are the round's clients, or ``neighbours`` + 1 with SecAgg+'s k-regular
+    graph). ``dropout`` of the clients, simulated, drop out before their masked input.
+    Update entries are clipped to ``[-clip, clip]`` and fixed-point encoded in Z_{2^bits}; a
+    client's weight is its example count, capped at the public bound ``max_examples``.
+    """
+
+    enabled: bool = False
+    threshold: int | None = Field(None, ge=1)
+    dropout: float = Field(0.0, ge=0, lt=1)
+    bits: Literal[32, 64] = 64
+    clip: float = Field(1.0, gt=0)
+    max_examples: int = Field(65536, ge=1)
+    neighbours: int | None = Field(None, ge=2)
+
+    @field_validator("neighbours")
+    @classmethod
+    def _even(cls, v: int | None) -> int | None:
+        if v is not None and v % 2:
+            raise ValueError(f"secagg.neighbours must be even (k/2 on each side), got {v}")
+        return v
+
+
 class ExperimentConfig(_Section):
     """A whole experiment; every default together is the embedded default run."""
 
@@ -366,6 +398,7 @@ class ExperimentConfig(_Section):
     engine: EngineConfig = EngineConfig()
     attack: AttackConfig = AttackConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
+    secagg: SecAggConfig = SecAggConfig()
 
     @model_validator(mode="after")
     def _fits(self) -> ExperimentConfig:
@@ -401,6 +434,14 @@ class ExperimentConfig(_Section):
                 f"federation.clients_per_round ({per_round}) must be <= data.num_clients "
                 f"({self.data.num_clients})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _secagg_fits(self) -> ExperimentConfig:
+        from fedprune.secagg.compat import secagg_problem
+
+        if self.secagg.enabled and (problem := secagg_problem(self)) is not None:
+            raise ValueError(problem)
         return self
 
 

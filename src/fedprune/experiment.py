@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from fedprune.adversarial import robust_accuracy
 from fedprune.attacks import make_adversary
 from fedprune.checkpoint import (
     MODEL_FILE,
@@ -65,6 +66,7 @@ from fedprune.prune import SCHEDULES
 from fedprune.prune.mask import full_masks
 from fedprune.prune.structured import channel_groups, conform
 from fedprune.results import RunWriter, read_rounds
+from fedprune.secagg.federation import from_config as secure_aggregation
 from fedprune.strategy import STRATEGIES, Strategy
 from fedprune.strategy.base import privacy_spent
 from fedprune.strategy.hybrid import HybridTarget
@@ -111,6 +113,10 @@ def build_strategy(
         weight_decay=t.weight_decay,
         prox_mu=t.prox_mu or 0.0,
         shrink_l1=p.shrink_l1 or 0.0,
+        adversarial=None if t.adversarial == "none" else t.adversarial,
+        adv_eps=t.adv_eps,
+        adv_steps=t.adv_steps,
+        adv_fraction=t.adv_fraction,
     )
     factory = STRATEGIES.get(f.strategy)
     options: dict[str, Any] = {}
@@ -248,6 +254,15 @@ class Experiment:
         self.dense_numel = sum(t.numel() for t in sent_state(self.model).values())
         # the dense model before any structural step: what compression is measured against
         self.dense_bytes = dense_size(sent_state(self.model))
+        # with secagg the engine runs the key rounds and clients upload masked vectors only
+        self.secure = secure_aggregation(
+            config,
+            engine=self.engine,
+            ledger=self.ledger,
+            prunable=self.prunable,
+            max_elements=self.dense_numel + 1,
+        )
+        self.engine = self.secure or self.engine
         self.rejected = self.failed = 0
         # this round's refused updates and, when it did not aggregate, why (for its row)
         self.round_rejected: list[dict[str, Any]] = []
@@ -400,6 +415,12 @@ class Experiment:
         bad ones are dropped and listed in ``round_rejected`` with their reason."""
         updates: list[Update] = []
         self.round_rejected = []
+        if self.secure is not None:  # the server learns the secure sum only: nothing to check
+            self.failed += sum(r.error is not None for r in replies)
+            updates, self.round_rejected = self.secure.collect(
+                rnd=rnd, replies=replies, model=model
+            )
+            return updates
         for reply in replies:
             if reply.error is not None:
                 self.failed += 1
@@ -474,6 +495,22 @@ class Experiment:
         load_sent_state(self.model, model.params)
         return evaluate(model=self.model, x=self.test_x, y=self.test_y)
 
+    def _robust_accuracy(self) -> float | None:
+        """With adversarial training on: accuracy of the current evaluation model on the
+        training attack's examples of the first 500 test images; ``None`` otherwise."""
+        t = self.cfg.train
+        if t.adversarial == "none":
+            return None
+        n = min(500, len(self.test_y))
+        return robust_accuracy(
+            model=self.model,
+            x=self.test_x[:n],
+            y=self.test_y[:n],
+            attack=t.adversarial,
+            eps=t.adv_eps,
+            steps=t.adv_steps,
+        )
+
     def _follow_structure(self, model: GlobalModel) -> None:
         """Shrink the server's evaluation model when structured pruning changed the shapes."""
         own = self.model.state_dict()
@@ -486,6 +523,7 @@ class Experiment:
         self, rnd: int, model: GlobalModel, updates: list[Update], t0: float
     ) -> dict[str, Any]:
         acc, loss = self._evaluate(model)
+        robust = self._robust_accuracy()
         train_losses = [u.metrics["train_loss"] for u in updates if "train_loss" in u.metrics]
         val_accs = [u.metrics["val_accuracy"] for u in updates if "val_accuracy" in u.metrics]
         sent: dict[str, dict[str, int]] = {"up": {}, "down": {}}
@@ -506,6 +544,7 @@ class Experiment:
         return {
             "round": rnd,
             "accuracy": acc,
+            "robust_accuracy": robust,
             "loss": loss,
             "sparsity": sparsity,
             "layer_sparsity": layer_sparsity(model.masks),
@@ -541,6 +580,7 @@ class Experiment:
         up, down = self.ledger.total(direction="up"), self.ledger.total(direction="down")
         return {
             "final_accuracy": final["accuracy"],
+            "final_robust_accuracy": final.get("robust_accuracy"),
             "final_loss": final["loss"],
             "best_accuracy": max(r["accuracy"] for r in rounds),
             "rounds": len(rounds),

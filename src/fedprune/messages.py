@@ -44,6 +44,11 @@ class Instruction:
     # local differential privacy: clip the update to dp_clip, noise std dp_noise * dp_clip
     dp_clip: float = 0.0
     dp_noise: float = 0.0
+    # adversarial training: a registered attack, its radius, steps and share of each batch
+    adversarial: str | None = None
+    adv_eps: float = 0.0
+    adv_steps: int = 1
+    adv_fraction: float = 0.0
 
     def with_prune(self, prune: PruneOrder | None) -> Instruction:
         """A copy with ``prune`` set."""

@@ -68,6 +68,7 @@ def train_local(
         momentum=instruction.momentum,
         weight_decay=instruction.weight_decay,
     )
+    attack = instruction.adversarial
     model.train()
     n = x.shape[0]
     total, seen = 0.0, 0
@@ -76,7 +77,8 @@ def train_local(
         order = torch.randperm(n, generator=generator)
         for idx in batches(order, size=instruction.batch_size, merge_single=has_bn):
             opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
+            xb = x[idx] if attack is None else _mix_adversarial(model, x[idx], y[idx], instruction)
+            loss = F.cross_entropy(model(xb), y[idx])
             loss.backward()
             if gradients is not None:
                 gradients.add()
@@ -128,6 +130,19 @@ def loss_gradients(
             if grad is not None:
                 total.add_(grad)
     return {n: total / max(len(starts), 1) for n, total in zip(names, sums, strict=True)}
+
+
+def _mix_adversarial(model: nn.Module, x: Tensor, y: Tensor, instruction: Instruction) -> Tensor:
+    """The batch with its first ``adv_fraction`` replaced by adversarial examples (Goodfellow
+    et al. 2015 mix clean and adversarial loss; Madry et al. 2018 train on PGD examples)."""
+    from fedprune.adversarial import ADVERSARIES
+
+    k = max(1, round(instruction.adv_fraction * len(y)))
+    attack = ADVERSARIES.get(str(instruction.adversarial))
+    adv = attack(
+        model=model, x=x[:k], y=y[:k], eps=instruction.adv_eps, steps=instruction.adv_steps
+    )
+    return torch.cat([adv, x[k:]])
 
 
 def batches(order: Tensor, *, size: int, merge_single: bool = False) -> list[Tensor]:
