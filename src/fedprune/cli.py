@@ -158,6 +158,44 @@ def export(
     typer.echo(f"{path} {path.stat().st_size} bytes")
 
 
+@app.command()
+def profile(
+    run_dir: Path = typer.Argument(..., help="A finished run directory (with model.safetensors)."),
+    batch: list[int] = typer.Option([1, 256], "--batch", "-b", help="Batch sizes to time."),
+    repeats: int = typer.Option(20, help="Timed calls per batch size (median reported)."),
+    threads: int = typer.Option(1, help="Intra-op threads while timing."),
+    key_env: str | None = typer.Option(None, "--encrypt-key-env", help="Key of a sealed run."),
+    key_file: Path | None = typer.Option(None, "--encrypt-key-file", help="Key of a sealed run."),
+) -> None:
+    """Count MACs and parameters of a run's final model and time its CPU inference."""
+    import json
+
+    from fedprune.checkpoint import SealError
+    from fedprune.run_profile import profile_run
+
+    key = _key(key_env, key_file)
+    try:
+        figures = profile_run(
+            run_dir=run_dir, batch_sizes=batch, repeats=repeats, threads=threads, key=key
+        )
+    except FileNotFoundError as exc:
+        _fail(f"{exc}; a run writes its model when it finishes")
+        return
+    except (SealError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    table = Table(title=f"{run_dir} ({figures['model']}, {threads} thread(s))")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("MACs / sample", f"{figures['macs_per_sample']:,}")
+    table.add_row("parameters", f"{figures['parameters']:,}")
+    table.add_row("non-zero parameters", f"{figures['parameters_nonzero']:,}")
+    for b, t in figures["latency_seconds"].items():
+        table.add_row(f"latency, batch {b}", f"{t * 1e3:.3f} ms")
+    Console().print(table)
+    (run_dir / "profile.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
 def _sweep_table(result: SweepResult, out: Path) -> Table:
     plan = result.plan
     table = Table(
