@@ -371,7 +371,7 @@ class SecAggConfig(_Section):
     threshold: int | None = Field(None, ge=1)
     dropout: float = Field(0.0, ge=0, lt=1)
     bits: Literal[32, 64] = 64
-    clip: float = Field(1.0, gt=0)
+    clip: float = Field(64.0, gt=0)
     max_examples: int = Field(65536, ge=1)
     neighbours: int | None = Field(None, ge=2)
 

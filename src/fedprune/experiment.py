@@ -420,6 +420,7 @@ class Experiment:
             updates, self.round_rejected = self.secure.collect(
                 rnd=rnd, replies=replies, model=model
             )
+            self.rejected += len(self.round_rejected)
             return updates
         for reply in replies:
             if reply.error is not None:
