@@ -38,8 +38,8 @@ run: setup data
 	$(BIN)/fedprune run $(ARGS)
 
 lint: setup
-	$(BIN)/ruff check src tests scripts benchmarks
-	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/ruff check src tests scripts benchmarks examples
+	$(BIN)/ruff format --check src tests scripts benchmarks examples
 	$(BIN)/mypy
 
 test: setup data browser lint

@@ -181,7 +181,7 @@ class ClientWorker:
             payload=attack.poison_payload(payload=payload, state=state, masks=masks),
             num_examples=int(data.x.shape[0]),
             metrics=metrics,
-            channel_scores=self._channel_scores(wanted, data) if wanted else b"",
+            channel_scores=self._channel_scores(wanted, data, job=job) if wanted else b"",
         )
 
     def _follow_structure(self, downlink: bytes, *, example_input: Tensor) -> None:
@@ -198,7 +198,7 @@ class ClientWorker:
         conform(model=self.model, example_input=example_input, shapes=shapes)
         self.reference = sent_state(self.model)
 
-    def _channel_scores(self, criterion: str, data: ClientData) -> bytes:
+    def _channel_scores(self, criterion: str, data: ClientData, *, job: ClientJob) -> bytes:
         """Per-channel importance of the trained model on local data, fp32-encoded for upload.
 
         ``taylor`` takes the loss gradient over up to 256 local examples, in eval mode so
@@ -217,7 +217,11 @@ class ClientWorker:
                 generator=torch.Generator().manual_seed(0),
             )
         scores = channel_scores(
-            model=self.model, example_input=data.x[:1], criterion=criterion, grads=grads
+            model=self.model,
+            example_input=data.x[:1],
+            criterion=criterion,
+            grads=grads,
+            seed=client_seed(seed=self.seed, rnd=job.rnd, cid=job.cid),
         )
         return encode_pipeline(tensors=scores, masks={}, pipeline=FP32)
 

@@ -164,6 +164,7 @@ def build_strategy(
         flops_budget=st.flops_budget,
         params_budget=st.params_budget,
         hybrid=hybrid,
+        seed=cfg.seed,
     )
 
 

@@ -7,7 +7,11 @@ import pytest
 from fedprune.config import build_config
 from fedprune.experiment import Experiment
 
-EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.*"))
+EXAMPLES = sorted(
+    p
+    for p in (Path(__file__).parents[2] / "examples").glob("*.*")
+    if p.suffix in (".toml", ".yaml", ".yml")
+)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

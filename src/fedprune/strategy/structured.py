@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from fedprune.client import client_seed
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.payload import load_sent_state
 from fedprune.prune.structured import (
@@ -56,6 +57,7 @@ class StructuredPruning(Strategy):
         flops_budget: float | None = None,
         params_budget: float | None = None,
         hybrid: HybridTarget | None = None,
+        seed: int = 0,
     ) -> None:
         from fedprune.profile import count_macs
 
@@ -67,7 +69,7 @@ class StructuredPruning(Strategy):
         self.criterion, self.scope, self.source = criterion, scope, source
         self.rounds = list(rounds)
         self.ratio, self.flops_budget, self.params_budget = ratio, flops_budget, params_budget
-        self.hybrid = hybrid
+        self.hybrid, self.seed = hybrid, seed
         self.dense_macs = count_macs(model=model, example_input=example_input)
         self.dense_params = _param_count(model)
         self.prunable_dense: int | None = None
@@ -154,6 +156,7 @@ class StructuredPruning(Strategy):
             example_input=self.example_input,
             criterion=self.criterion,
             grads=grads,
+            seed=client_seed(seed=self.seed, rnd=rnd, cid=2**31 - 1),  # the server: no client id
         )
 
     def _plan(self, *, step: int, scores: Mapping[str, Tensor]) -> dict[str, Tensor]:
