@@ -267,6 +267,15 @@ class PrivacyConfig(_Section):
     def _consistent(self) -> PrivacyConfig:
         if self.adaptive_clip and self.mode != "central":
             raise ValueError("privacy.adaptive_clip needs privacy.mode = 'central'")
+        if (
+            self.adaptive_clip
+            and self.count_noise is not None
+            and self.count_noise <= self.noise_multiplier / 2
+        ):
+            raise ValueError(
+                f"privacy.count_noise ({self.count_noise}) must be > noise_multiplier / 2 "
+                f"({self.noise_multiplier / 2}) for adaptive clipping (Andrew et al., Theorem 1)"
+            )
         return self
 
 

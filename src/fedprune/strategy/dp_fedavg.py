@@ -58,7 +58,9 @@ class CentralDP(Strategy):
         self.expected_clients, self.sample_rate = expected_clients, sample_rate
         self.accountant, self.seed = accountant, seed
         self.adaptive, self.target_quantile, self.clip_lr = adaptive, target_quantile, clip_lr
-        self.count_noise = count_noise if count_noise is not None else expected_clients / 20
+        # Andrew et al. use expected/20; at least the noise multiplier, so the split is valid
+        default = max(expected_clients / 20, noise_multiplier)
+        self.count_noise = count_noise if count_noise is not None else default
         self.update_noise = (
             update_noise_multiplier(noise_multiplier=noise_multiplier, count_noise=self.count_noise)
             if adaptive and noise_multiplier > 0

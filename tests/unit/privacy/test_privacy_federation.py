@@ -159,3 +159,25 @@ def test_central_dp_resumes_with_its_clip_and_accountant() -> None:
     two = restored.aggregate(rnd=4, model=_model(), updates=[_update(0, [1.5, 2.0, 0.0], 0.0)])
     assert torch.equal(one.params["w"], two.params["w"])
     assert restored.epsilon == dp.epsilon
+
+
+def test_adaptive_clipping_config_checks_the_noise_split() -> None:
+    with pytest.raises(ConfigError, match="count_noise"):
+        build_config(
+            overrides=[
+                "privacy.mode=central",
+                "pruning.mode=server",
+                "privacy.adaptive_clip=true",
+                "privacy.count_noise=0.5",
+            ]
+        )
+    # the default count noise is valid for any noise multiplier
+    cfg = build_config(
+        overrides=[
+            *TINY,
+            "privacy.mode=central",
+            "privacy.adaptive_clip=true",
+            "federation.rounds=1",
+        ]
+    )
+    assert Experiment(config=cfg).run().summary["epsilon"] > 0
