@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from fedprune.build import build_strategy
 from fedprune.config import ConfigError, build_config
-from fedprune.experiment import build_strategy
 from fedprune.messages import GlobalModel
 from fedprune.prune import CRITERIA, PRUNERS
 

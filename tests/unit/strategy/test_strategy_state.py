@@ -7,9 +7,9 @@ import json
 import pytest
 import torch
 
+from fedprune.build import build_strategy
 from fedprune.checkpoint import join_state, split_state
 from fedprune.config import build_config
-from fedprune.experiment import build_strategy
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.models import build_model
 from fedprune.payload import sent_state

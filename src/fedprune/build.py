@@ -1,0 +1,116 @@
+"""Builds a run's strategy from the config: base strategy, privacy, pruning mode, structure."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import torch
+
+from fedprune.client import make_pruner
+from fedprune.config import ExperimentConfig
+from fedprune.messages import Instruction, PruneOrder
+from fedprune.privacy import Accountant
+from fedprune.prune import SCHEDULES
+from fedprune.strategy import STRATEGIES, Strategy
+from fedprune.strategy.hybrid import HybridTarget
+from fedprune.strategy.modes import PRUNING_MODES
+from fedprune.strategy.privacy_modes import PRIVACY_MODES
+from fedprune.strategy.structured import StructuredPruning
+
+
+def build_strategy(
+    cfg: ExperimentConfig,
+    *,
+    model: torch.nn.Module | None = None,
+    example_input: torch.Tensor | None = None,
+) -> Strategy:
+    """The configured base strategy wrapped by the configured pruning mode, then by structured
+    pruning when ``structured.mode`` is set (which needs ``model`` and ``example_input``).
+
+    The strategy's ``config_keys`` (``section.key``) and the aggregator's option keywords name
+    the config fields it takes; fields left unset (``None``) keep the component's default.
+    """
+    from fedprune.aggregate import AGGREGATORS, option_names
+
+    t, f, p = cfg.train, cfg.federation, cfg.pruning
+    instruction = Instruction(
+        epochs=t.epochs,
+        batch_size=t.batch_size,
+        lr=t.lr,
+        momentum=t.momentum,
+        weight_decay=t.weight_decay,
+        prox_mu=t.prox_mu or 0.0,
+        shrink_l1=p.shrink_l1 or 0.0,
+        adversarial=None if t.adversarial == "none" else t.adversarial,
+        adv_eps=t.adv_eps,
+        adv_steps=t.adv_steps,
+        adv_fraction=t.adv_fraction,
+    )
+    factory = STRATEGIES.get(f.strategy)
+    options: dict[str, Any] = {}
+    for key in getattr(factory, "config_keys", ()):
+        section, name = key.split(".")
+        if (value := getattr(getattr(cfg, section), name)) is not None:
+            options[name] = value
+    aggregate_fn = AGGREGATORS.get(f.aggregator)
+    aggregator_options = {
+        k: v for k in option_names(aggregate_fn) if (v := getattr(f, k)) is not None
+    }
+    inner = factory(
+        instruction=instruction,
+        aggregator=f.aggregator,
+        aggregator_options=aggregator_options,
+        lr_decay=t.lr_decay,
+        **options,
+    )
+    inner = wrap_privacy(cfg, inner)
+    order = PruneOrder(
+        pruner=p.pruner, criterion=p.criterion, target=p.target, threshold=p.threshold
+    )
+    schedule = SCHEDULES.get(p.schedule)(
+        final=p.target, start=p.start_round, end=p.end_round, frequency=p.frequency
+    )
+    pruner = make_pruner(name=p.pruner, threshold=p.threshold)
+    st = cfg.structured
+    hybrid = HybridTarget(schedule=schedule) if st.mode != "none" else None
+    wrapped = PRUNING_MODES.get(p.mode)(
+        inner=inner, order=order, pruner=pruner, schedule=hybrid or schedule, seed=cfg.seed
+    )
+    if st.mode == "none":
+        return wrapped
+    if model is None or example_input is None:
+        raise ValueError("structured pruning needs the model and an example input")
+    return StructuredPruning(
+        inner=wrapped,
+        model=copy.deepcopy(model),
+        example_input=example_input,
+        criterion=st.criterion,
+        scope=st.scope,
+        rounds=st.rounds,
+        source=st.mode,
+        ratio=st.ratio,
+        flops_budget=st.flops_budget,
+        params_budget=st.params_budget,
+        hybrid=hybrid,
+        seed=cfg.seed,
+    )
+
+
+def wrap_privacy(cfg: ExperimentConfig, inner: Strategy) -> Strategy:
+    """The base strategy behind central or local DP (``privacy.mode``), or as it is."""
+    pv, f, d = cfg.privacy, cfg.federation, cfg.data
+    expected = f.clients_per_round or max(1, round((f.fraction or 0.0) * d.num_clients))
+    return PRIVACY_MODES.get(pv.mode)(
+        inner=inner,
+        clip=pv.clip,
+        noise_multiplier=pv.noise_multiplier,
+        sample_rate=expected / d.num_clients,
+        accountant=Accountant(name=pv.accountant, delta=pv.delta),
+        expected_clients=expected,
+        seed=cfg.seed,
+        adaptive=pv.adaptive_clip,
+        target_quantile=pv.target_quantile,
+        clip_lr=pv.clip_lr,
+        count_noise=pv.count_noise,
+    )
