@@ -43,7 +43,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: setup data browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
