@@ -35,8 +35,9 @@ class OneShot(Schedule):
 class Polynomial(Schedule):
     """Gradual cubic schedule of Zhu & Gupta 2017 (https://arxiv.org/abs/1710.01878).
 
-    ``s_t = s_f (1 - (1 - (t - start) / (end - start))^3)`` every ``frequency`` rounds from
-    ``start`` to ``end``, then ``s_f`` every round after it.
+    ``s_t = s_f (1 - (1 - (t - start + 1) / (end - start + 1))^3)`` every ``frequency`` rounds
+    from ``start`` to ``end`` (so round ``start`` already prunes a little and round ``end``
+    reaches ``s_f``), then ``s_f`` every round after it.
     """
 
     def __init__(self, *, final: float, start: int, end: int, frequency: int) -> None:
