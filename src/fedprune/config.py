@@ -31,7 +31,7 @@ class DataConfig(_Section):
 
     dataset: str = "mnist10k"
     root: str | None = None
-    partition: Literal["iid", "dirichlet", "shards"] = "dirichlet"
+    partition: Literal["iid", "dirichlet", "shards", "natural"] = "dirichlet"
     alpha: float = Field(0.5, gt=0)
     classes_per_client: int = Field(2, ge=1)
     num_clients: int = Field(100, ge=1)
@@ -279,6 +279,52 @@ class PrivacyConfig(_Section):
         return self
 
 
+class EdgeTier(_Section):
+    """One device class: its share of the clients and its compute and link rates."""
+
+    share: float = Field(gt=0, le=1)
+    macs_per_second: float = Field(gt=0)
+    up_bytes_per_second: float = Field(gt=0)
+    down_bytes_per_second: float = Field(gt=0)
+
+
+def _default_tiers() -> list[EdgeTier]:
+    # phone/IoT-like classes: 20 GMAC/s on 10/50 Mbit/s, 5 GMAC/s on 5/20, 1 GMAC/s on 1/5
+    return [
+        EdgeTier(
+            share=0.2,
+            macs_per_second=2e10,
+            up_bytes_per_second=1.25e6,
+            down_bytes_per_second=6.25e6,
+        ),
+        EdgeTier(
+            share=0.5, macs_per_second=5e9, up_bytes_per_second=6.25e5, down_bytes_per_second=2.5e6
+        ),
+        EdgeTier(
+            share=0.3, macs_per_second=1e9, up_bytes_per_second=1.25e5, down_bytes_per_second=6.25e5
+        ),
+    ]
+
+
+class EdgeConfig(_Section):
+    """Edge simulation (``fedprune.edge``): simulated time per round, availability, dropouts,
+    stragglers cut by a ``deadline`` (simulated seconds); ``tiers`` are device classes whose
+    shares sum to 1, drawn per client from the seed."""
+
+    enabled: bool = False
+    availability: float = Field(1.0, gt=0, le=1)
+    dropout: float = Field(0.0, ge=0, lt=1)
+    deadline: float | None = Field(None, gt=0)
+    tiers: list[EdgeTier] = Field(default_factory=_default_tiers)
+
+    @model_validator(mode="after")
+    def _shares(self) -> EdgeConfig:
+        total = sum(t.share for t in self.tiers)
+        if not self.tiers or abs(total - 1.0) > 1e-6:
+            raise ValueError(f"edge.tiers shares must sum to 1, got {total:g}")
+        return self
+
+
 class CodecConfig(_Section):
     """How payloads are encoded on each direction (``fedprune.codec`` pipeline texts)."""
 
@@ -403,6 +449,7 @@ class ExperimentConfig(_Section):
     pruning: PruningConfig = PruningConfig()
     structured: StructuredConfig = StructuredConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    edge: EdgeConfig = EdgeConfig()
     codec: CodecConfig = CodecConfig()
     engine: EngineConfig = EngineConfig()
     attack: AttackConfig = AttackConfig()
@@ -436,6 +483,11 @@ class ExperimentConfig(_Section):
                 "privacy with pruning.mode = 'client' sends masks computed from private data "
                 "outside the guarantee: use pruning.mode 'server' or 'none' (masks shared by "
                 "all), or set privacy.allow_private_masks = true"
+            )
+        if self.edge.enabled and self.secagg.enabled:
+            raise ValueError(
+                "edge simulation with secure aggregation is not supported yet: dropouts would "
+                "have to happen inside the protocol"
             )
         per_round = self.federation.clients_per_round
         if per_round is not None and per_round > self.data.num_clients:

@@ -35,6 +35,7 @@ from fedprune.data import (
     split_fold,
     split_validation,
 )
+from fedprune.edge import EdgeModel, round_seconds
 from fedprune.engine import ENGINES
 from fedprune.ledger import Ledger
 from fedprune.messages import (
@@ -75,6 +76,7 @@ PARTITION_PARAMS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "iid": lambda d: {},
     "dirichlet": lambda d: {"alpha": d.alpha},
     "shards": lambda d: {"classes_per_client": d.classes_per_client},
+    "natural": lambda d: {},
 }
 
 
@@ -103,7 +105,10 @@ class Experiment:
         rng = np.random.default_rng(config.seed)
         d = config.data
         parts = make_partitioner(name=d.partition, **PARTITION_PARAMS[d.partition](d)).partition(
-            labels=split.train.y, num_clients=d.num_clients, rng=rng
+            labels=split.train.y,
+            num_clients=d.num_clients,
+            rng=rng,
+            **({"groups": split.train.groups} if d.partition == "natural" else {}),
         )
         self.client_data = [self._client_data(split.train, idx, rng) for idx in parts]
         torch.manual_seed(config.seed)
@@ -121,6 +126,11 @@ class Experiment:
         self.example_input = torch.zeros(1, *split.train.x.shape[1:])
         self.strategy = build_strategy(config, model=self.model, example_input=self.example_input)
         self.engine = ENGINES.get(config.engine.name)()
+        self.edge = (
+            EdgeModel(config=config.edge, num_clients=config.data.num_clients, seed=config.seed)
+            if config.edge.enabled
+            else None
+        )
         self.uplink = Uplink(
             pipeline=parse_pipeline(config.codec.uplink),
             delta=config.codec.delta,
@@ -185,7 +195,12 @@ class Experiment:
         else:
             k = max(1, round((f.fraction or 0.0) * n))
         rng = np.random.default_rng([self.cfg.seed, rnd])
-        return sorted(int(c) for c in rng.choice(n, size=k, replace=False))
+        if self.edge is None:
+            return sorted(int(c) for c in rng.choice(n, size=k, replace=False))
+        online = self.edge.online(rnd)
+        if not online:
+            return []
+        return sorted(int(c) for c in rng.choice(online, size=min(k, len(online)), replace=False))
 
     def state_dict(self) -> dict[str, Any]:
         """What a run carries from round to round besides the global model: strategy state,
@@ -267,9 +282,13 @@ class Experiment:
                 for job in jobs:
                     self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=downlink)
                 replies = self.engine.run(jobs=jobs, work=self.worker)
+                replies, sim = self._edge_round(rnd, jobs, replies, len(downlink))
                 updates = self._collect(rnd, replies, global_model)
                 global_model = self._aggregate(rnd, global_model, updates)
                 row = self._round_row(rnd, global_model, updates, t0)
+                before = result.rounds[-1].get("sim_seconds_total") if result.rounds else 0.0
+                row["sim_seconds"] = sim
+                row["sim_seconds_total"] = None if sim is None else (before or 0.0) + sim
                 result.rounds.append(row)
                 if writer:
                     writer.round(row)
@@ -291,6 +310,33 @@ class Experiment:
                 writer.close()
             self.engine.close()
         return result
+
+    def _edge_round(
+        self, rnd: int, jobs: list[ClientJob], replies: list[ClientReply], down_bytes: int
+    ) -> tuple[list[ClientReply], float | None]:
+        """With edge simulation: each client's simulated time; dropouts and deadline misses
+        become failed replies (their uploads never arrive, so they are not counted)."""
+        if self.edge is None:
+            return replies, None
+        by_cid = {r.cid: r for r in replies}
+        outcomes = self.edge.outcomes(
+            rnd=rnd,
+            clients=[j.cid for j in jobs],
+            down_bytes=down_bytes,
+            up_bytes=[len(by_cid[j.cid].payload) + len(by_cid[j.cid].channel_scores) for j in jobs],
+            examples=[int(self.client_data[j.cid].x.shape[0]) for j in jobs],
+            epochs=max((j.instruction.epochs for j in jobs), default=1),
+            macs_per_example=self.macs,
+        )
+        kept = [
+            r
+            if outcomes[r.cid].failure is None
+            else ClientReply(
+                cid=r.cid, payload=b"", num_examples=r.num_examples, error=outcomes[r.cid].failure
+            )
+            for r in replies
+        ]
+        return kept, round_seconds(outcomes=outcomes, deadline=self.cfg.edge.deadline)
 
     def _decode_update(
         self, payload: bytes, model: GlobalModel

@@ -1,0 +1,120 @@
+"""Edge simulation: availability, dropouts, device tiers and a deadline, in simulated seconds.
+
+A client's round time follows PruneFL's time model (Jiang et al. 2022,
+https://arxiv.org/abs/1909.12326): downlink bytes / its download rate + training MACs / its
+compute rate + uplink bytes / its upload rate. Training MACs = 3 x forward MACs per example
+(forward and a backward twice as costly) x examples x epochs, with the forward MACs of the
+model's *current structure*: structured pruning makes clients faster, unstructured sparsity
+does not (dense kernels). The round lasts until its slowest finishing client, or the deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from fedprune.config import EdgeConfig, EdgeTier
+
+# a fixed stream id so tier draws never collide with sampling streams of the same seed
+_TIERS, _AVAILABLE, _DROPOUT = 0xED6E, 0xA7A1, 0xD209
+
+
+def assign_tiers(*, num_clients: int, tiers: Sequence[EdgeTier], seed: int) -> np.ndarray:
+    """Each client's tier index, drawn once from ``seed`` with the tiers' shares (pure)."""
+    shares = np.array([t.share for t in tiers], dtype=np.float64)
+    rng = np.random.default_rng([seed, _TIERS])
+    return rng.choice(len(tiers), size=num_clients, p=shares / shares.sum())
+
+
+def available_clients(*, num_clients: int, availability: float, seed: int, rnd: int) -> list[int]:
+    """Clients online in round ``rnd``, each with probability ``availability`` (pure)."""
+    rng = np.random.default_rng([seed, rnd, _AVAILABLE])
+    return [int(c) for c in np.flatnonzero(rng.random(num_clients) < availability)]
+
+
+def client_seconds(
+    *,
+    tier: EdgeTier,
+    down_bytes: int,
+    up_bytes: int,
+    examples: int,
+    epochs: int,
+    macs_per_example: int,
+) -> float:
+    """Simulated seconds one client spends on a round (pure)."""
+    compute = 3 * macs_per_example * examples * epochs / tier.macs_per_second
+    return down_bytes / tier.down_bytes_per_second + compute + up_bytes / tier.up_bytes_per_second
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the edge did to one client this round: its time, and why it failed if it did."""
+
+    seconds: float
+    failure: str | None = None
+
+
+class EdgeModel:
+    """The configured edge: who is online, who drops out, how long each client takes."""
+
+    def __init__(self, *, config: EdgeConfig, num_clients: int, seed: int) -> None:
+        self.cfg, self.seed, self.num_clients = config, seed, num_clients
+        self.tiers = assign_tiers(num_clients=num_clients, tiers=config.tiers, seed=seed)
+
+    def online(self, rnd: int) -> list[int]:
+        """Clients available for sampling in round ``rnd``."""
+        return available_clients(
+            num_clients=self.num_clients,
+            availability=self.cfg.availability,
+            seed=self.seed,
+            rnd=rnd,
+        )
+
+    def outcomes(
+        self,
+        *,
+        rnd: int,
+        clients: Sequence[int],
+        down_bytes: int,
+        up_bytes: Sequence[int],
+        examples: Sequence[int],
+        epochs: int,
+        macs_per_example: int,
+    ) -> dict[int, Outcome]:
+        """Each sampled client's simulated time, and its dropout or deadline miss."""
+        drop = np.random.default_rng([self.seed, rnd, _DROPOUT]).random(self.num_clients)
+        deadline = self.cfg.deadline
+        out: dict[int, Outcome] = {}
+        for cid, up, n in zip(clients, up_bytes, examples, strict=True):
+            tier = self.cfg.tiers[int(self.tiers[cid])]
+            secs = client_seconds(
+                tier=tier,
+                down_bytes=down_bytes,
+                up_bytes=up,
+                examples=n,
+                epochs=epochs,
+                macs_per_example=macs_per_example,
+            )
+            if drop[cid] < self.cfg.dropout:
+                out[cid] = Outcome(seconds=secs, failure="dropped out (edge simulation)")
+            elif deadline is not None and secs > deadline:
+                out[cid] = Outcome(
+                    seconds=secs,
+                    failure=f"missed the deadline: {secs:.1f} s > {deadline:.1f} s (simulated)",
+                )
+            else:
+                out[cid] = Outcome(seconds=secs)
+        return out
+
+
+def round_seconds(*, outcomes: dict[int, Outcome], deadline: float | None) -> float:
+    """The round's simulated length: its slowest finisher, or the deadline when anyone missed
+    it (the server waits that long), or 0 with no clients (pure)."""
+    done = [o.seconds for o in outcomes.values() if o.failure is None]
+    missed = any(o.failure and o.failure.startswith("missed") for o in outcomes.values())
+    longest = max(done, default=0.0)
+    if missed and deadline is not None:
+        return max(longest, deadline)
+    return longest
