@@ -12,7 +12,8 @@ __all__ = ["TargetReach", "reach_target"]
 @dataclass(frozen=True)
 class TargetReach:
     """The first round whose accuracy is at least the target, with the cumulative bytes (up and
-    down) and the summed round ``seconds`` up to and including it."""
+    down) and the seconds up to and including it: simulated seconds (``sim_seconds``) when the
+    run simulated an edge, else the summed wall ``seconds``."""
 
     round: int
     bytes: int
@@ -26,7 +27,8 @@ def reach_target(rows: Sequence[Mapping[str, Any]], *, target: float) -> TargetR
         raise ValueError(f"target accuracy must be in [0, 1], got {target}")
     seconds = 0.0
     for row in rows:
-        seconds += float(row["seconds"])
+        simulated = row.get("sim_seconds")
+        seconds += float(row["seconds"] if simulated is None else simulated)
         if row["accuracy"] >= target:
             sent = int(row["bytes_up_total"]) + int(row["bytes_down_total"])
             return TargetReach(round=int(row["round"]), bytes=sent, seconds=seconds)

@@ -1,7 +1,7 @@
 """Datasets, their registry, and partitioners that split them across federated clients."""
 
 # Imported for their registrations in DATASETS.
-from fedprune.data import digits, fashion_mnist, mnist, mnist10k  # noqa: F401
+from fedprune.data import cifar10, digits, fashion_mnist, femnist, mnist, mnist10k  # noqa: F401
 from fedprune.data.base import DATASETS, ArrayDataset, DataSplit, load_dataset
 from fedprune.data.folds import split_fold
 from fedprune.data.idx import read_idx
@@ -9,6 +9,7 @@ from fedprune.data.partition import (
     PARTITIONERS,
     DirichletPartitioner,
     IIDPartitioner,
+    NaturalPartitioner,
     Partitioner,
     ShardsPartitioner,
     make_partitioner,
@@ -22,6 +23,7 @@ __all__ = [
     "DataSplit",
     "DirichletPartitioner",
     "IIDPartitioner",
+    "NaturalPartitioner",
     "Partitioner",
     "ShardsPartitioner",
     "load_dataset",

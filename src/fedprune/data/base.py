@@ -26,12 +26,16 @@ class ArrayDataset:
         Number of classes the labels are drawn from (some may be absent).
     name:
         Name of the dataset the samples come from.
+    groups:
+        Optional int64 ``(N,)`` id of the natural source of each sample (e.g. its writer), used
+        by the ``natural`` partitioner; ``None`` where the dataset has no such grouping.
     """
 
     x: np.ndarray
     y: np.ndarray
     num_classes: int
     name: str
+    groups: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.x, np.ndarray) or self.x.dtype != np.float32:
@@ -59,6 +63,15 @@ class ArrayDataset:
             )
         if not self.name:
             raise ValueError("name must be a non-empty string")
+        if self.groups is not None and (
+            not isinstance(self.groups, np.ndarray)
+            or self.groups.dtype != np.int64
+            or self.groups.shape != self.y.shape
+        ):
+            raise ValueError(
+                f"groups must be None or an int64 array of shape {self.y.shape}, "
+                f"got {_describe(self.groups)}"
+            )
 
     def __len__(self) -> int:
         return len(self.y)
@@ -75,7 +88,11 @@ class ArrayDataset:
             )
         idx = indices.astype(np.int64)
         return ArrayDataset(
-            x=self.x[idx], y=self.y[idx], num_classes=self.num_classes, name=self.name
+            x=self.x[idx],
+            y=self.y[idx],
+            num_classes=self.num_classes,
+            name=self.name,
+            groups=None if self.groups is None else self.groups[idx],
         )
 
 

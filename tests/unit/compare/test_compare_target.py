@@ -39,3 +39,26 @@ def test_never_reaching_gives_none() -> None:
 def test_a_target_outside_zero_one_is_refused(target: float) -> None:
     with pytest.raises(ValueError, match="target accuracy"):
         reach_target(rows([0.5]), target=target)
+
+
+def test_simulated_seconds_replace_wall_seconds_when_the_edge_is_simulated() -> None:
+    rows = [
+        {
+            "round": 1,
+            "accuracy": 0.5,
+            "bytes_up_total": 1,
+            "bytes_down_total": 1,
+            "seconds": 0.1,
+            "sim_seconds": 30.0,
+        },
+        {
+            "round": 2,
+            "accuracy": 0.9,
+            "bytes_up_total": 2,
+            "bytes_down_total": 2,
+            "seconds": 0.1,
+            "sim_seconds": 12.5,
+        },
+    ]
+    reach = reach_target(rows, target=0.8)
+    assert reach is not None and reach.seconds == 42.5

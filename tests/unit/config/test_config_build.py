@@ -178,7 +178,8 @@ def test_unknown_dataset_lists_the_registered_ones() -> None:
     message = config_error(["data.dataset=cifar"])
 
     assert message == (
-        "data.dataset: unknown dataset 'cifar'; allowed: digits, fashion_mnist, mnist, mnist10k"
+        "data.dataset: unknown dataset 'cifar'; "
+        "allowed: cifar10, digits, fashion_mnist, femnist, mnist, mnist10k"
     )
 
 

@@ -75,9 +75,18 @@ def test_data_split_rejects_mismatched_classes_and_shapes():
 
 
 def test_registry_holds_the_four_datasets():
-    assert DATASETS.names() == ["digits", "fashion_mnist", "mnist", "mnist10k"]
+    assert DATASETS.names() == [
+        "cifar10",
+        "digits",
+        "fashion_mnist",
+        "femnist",
+        "mnist",
+        "mnist10k",
+    ]
 
 
 def test_load_dataset_unknown_name_lists_allowed_names():
-    with pytest.raises(ValueError, match="unknown dataset 'cifar'; allowed: digits, fashion_mnist"):
+    with pytest.raises(
+        ValueError, match="unknown dataset 'cifar'; allowed: cifar10, digits, fashion_mnist"
+    ):
         load_dataset(name="cifar")

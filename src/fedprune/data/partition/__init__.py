@@ -8,6 +8,7 @@ from fedprune.data.partition.base import (
 )
 from fedprune.data.partition.dirichlet import DirichletPartitioner
 from fedprune.data.partition.iid import IIDPartitioner
+from fedprune.data.partition.natural import NaturalPartitioner
 from fedprune.data.partition.shards import ShardsPartitioner
 from fedprune.data.partition.validation import split_validation
 
@@ -15,6 +16,7 @@ __all__ = [
     "PARTITIONERS",
     "DirichletPartitioner",
     "IIDPartitioner",
+    "NaturalPartitioner",
     "Partitioner",
     "ShardsPartitioner",
     "check_partition_args",
