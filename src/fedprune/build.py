@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import torch
 
 from fedprune.client import make_pruner
@@ -13,6 +15,8 @@ from fedprune.messages import Instruction, PruneOrder
 from fedprune.privacy import Accountant
 from fedprune.prune import SCHEDULES
 from fedprune.strategy import STRATEGIES, Strategy
+from fedprune.strategy.adaptive import AdaptiveClientPruning, capacity_offsets
+from fedprune.strategy.client_pruning import ClientSidePruning
 from fedprune.strategy.hybrid import HybridTarget
 from fedprune.strategy.modes import PRUNING_MODES
 from fedprune.strategy.privacy_modes import PRIVACY_MODES
@@ -24,6 +28,7 @@ def build_strategy(
     *,
     model: torch.nn.Module | None = None,
     example_input: torch.Tensor | None = None,
+    offsets: Mapping[int, float] | None = None,
 ) -> Strategy:
     """The configured base strategy wrapped by the configured pruning mode, then by structured
     pruning when ``structured.mode`` is set (which needs ``model`` and ``example_input``).
@@ -46,6 +51,7 @@ def build_strategy(
         adv_eps=t.adv_eps,
         adv_steps=t.adv_steps,
         adv_fraction=t.adv_fraction,
+        silo_workers=t.silo_workers,
     )
     factory = STRATEGIES.get(f.strategy)
     options: dict[str, Any] = {}
@@ -77,6 +83,9 @@ def build_strategy(
     wrapped = PRUNING_MODES.get(p.mode)(
         inner=inner, order=order, pruner=pruner, schedule=hybrid or schedule, seed=cfg.seed
     )
+    if offsets is not None:
+        assert isinstance(wrapped, ClientSidePruning)  # the config checked pruning.mode
+        wrapped = AdaptiveClientPruning(inner=wrapped, offsets=offsets)
     if st.mode == "none":
         return wrapped
     if model is None or example_input is None:
@@ -114,3 +123,26 @@ def wrap_privacy(cfg: ExperimentConfig, inner: Strategy) -> Strategy:
         clip_lr=pv.clip_lr,
         count_noise=pv.count_noise,
     )
+
+
+def adaptive_offsets(cfg: ExperimentConfig, *, sizes: list[int]) -> dict[int, float] | None:
+    """Per-client extra sparsity from ``adaptive.by`` (averaged), or ``None`` when off.
+
+    ``bandwidth`` uses each client's upload rate from the ``edge`` tiers (drawn from the seed
+    whether or not the edge is simulated), ``data`` its number of training examples.
+    """
+    from fedprune.edge import assign_tiers
+
+    a = cfg.adaptive
+    if not a.enabled:
+        return None
+    capacity = {
+        "bandwidth": lambda: [
+            cfg.edge.tiers[int(t)].up_bytes_per_second
+            for t in assign_tiers(num_clients=len(sizes), tiers=cfg.edge.tiers, seed=cfg.seed)
+        ],
+        "data": lambda: [float(n) for n in sizes],
+    }
+    parts = [capacity_offsets(capacity=capacity[k](), max_extra=a.max_extra) for k in a.by]
+    mean = np.mean(np.stack(parts), axis=0)
+    return {cid: float(x) for cid, x in enumerate(mean)}

@@ -94,6 +94,8 @@ class TrainConfig(_Section):
     adv_eps: float = Field(0.1, gt=0, le=1)
     adv_steps: int = Field(5, ge=1)
     adv_fraction: float = Field(0.5, gt=0, le=1)
+    # worker processes per client, training data-parallel (fedprune.silo); 1: in process
+    silo_workers: int = Field(1, ge=1)
 
     @model_validator(mode="after")
     def _prox_step_stable(self) -> TrainConfig:
@@ -325,6 +327,25 @@ class EdgeConfig(_Section):
         return self
 
 
+AdaptiveBy = Literal["bandwidth", "data"]
+
+
+class AdaptiveConfig(_Section):
+    """Adaptive per-client pruning (client-side pruning only): up to ``max_extra`` more
+    sparsity for clients with less upload bandwidth (``by`` has ``bandwidth``: the ``edge``
+    tiers) or less data (``data``); with both, the offsets are averaged."""
+
+    enabled: bool = False
+    by: list[AdaptiveBy] = Field(default_factory=lambda: list[AdaptiveBy](["bandwidth"]))
+    max_extra: float = Field(0.15, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _some(self) -> AdaptiveConfig:
+        if self.enabled and not self.by:
+            raise ValueError("adaptive.by must name at least one of: bandwidth, data")
+        return self
+
+
 class CodecConfig(_Section):
     """How payloads are encoded on each direction (``fedprune.codec`` pipeline texts)."""
 
@@ -450,6 +471,7 @@ class ExperimentConfig(_Section):
     structured: StructuredConfig = StructuredConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     edge: EdgeConfig = EdgeConfig()
+    adaptive: AdaptiveConfig = AdaptiveConfig()
     codec: CodecConfig = CodecConfig()
     engine: EngineConfig = EngineConfig()
     attack: AttackConfig = AttackConfig()
@@ -484,6 +506,8 @@ class ExperimentConfig(_Section):
                 "outside the guarantee: use pruning.mode 'server' or 'none' (masks shared by "
                 "all), or set privacy.allow_private_masks = true"
             )
+        if self.adaptive.enabled and self.pruning.mode != "client":
+            raise ValueError("adaptive per-client pruning needs pruning.mode = 'client'")
         if self.edge.enabled and self.secagg.enabled:
             raise ValueError(
                 "edge simulation with secure aggregation is not supported yet: dropouts would "
@@ -502,6 +526,14 @@ class ExperimentConfig(_Section):
         from fedprune.secagg.compat import secagg_problem
 
         if self.secagg.enabled and (problem := secagg_problem(self)) is not None:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _silo_fits(self) -> ExperimentConfig:
+        from fedprune.silo.compat import silo_problem
+
+        if (problem := silo_problem(self)) is not None:
             raise ValueError(problem)
         return self
 

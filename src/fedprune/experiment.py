@@ -15,7 +15,7 @@ import torch
 
 from fedprune.adversarial import robust_accuracy
 from fedprune.attacks import make_adversary
-from fedprune.build import build_strategy
+from fedprune.build import adaptive_offsets, build_strategy
 from fedprune.checkpoint import (
     MODEL_FILE,
     CheckpointError,
@@ -124,7 +124,12 @@ class Experiment:
         )
         self.prunable = prunable_names(self.model)
         self.example_input = torch.zeros(1, *split.train.x.shape[1:])
-        self.strategy = build_strategy(config, model=self.model, example_input=self.example_input)
+        self.strategy = build_strategy(
+            config,
+            model=self.model,
+            example_input=self.example_input,
+            offsets=adaptive_offsets(config, sizes=[int(d.x.shape[0]) for d in self.client_data]),
+        )
         self.engine = ENGINES.get(config.engine.name)()
         self.edge = (
             EdgeModel(config=config.edge, num_clients=config.data.num_clients, seed=config.seed)
