@@ -27,6 +27,7 @@ from fedprune.prune import CRITERIA, PRUNERS, Need, Pruner
 from fedprune.prune.criteria import INIT_BATCHES
 from fedprune.prune.mask import apply_masks
 from fedprune.prune.structured import channel_scores, conform
+from fedprune.silo import train_data_parallel
 from fedprune.training import GradientMean, evaluate, loss_gradients, train_local
 
 
@@ -134,15 +135,31 @@ class ClientWorker:
             if needs is Need.TRAIN_GRADIENTS
             else None
         )
-        metrics = train_local(
-            model=self.model,
-            x=data.x,
-            y=data.y,
-            masks=masks,
-            instruction=job.instruction,
-            generator=gen,
-            gradients=running,
-        )
+        if job.instruction.silo_workers > 1:
+            if running is not None:
+                raise ValueError(
+                    "a criterion that accumulates training gradients (taylor) needs "
+                    "silo_workers = 1"
+                )
+            metrics = train_data_parallel(
+                model=self.model,
+                x=data.x,
+                y=data.y,
+                masks=masks,
+                instruction=job.instruction,
+                generator=gen,
+                workers=job.instruction.silo_workers,
+            )
+        else:
+            metrics = train_local(
+                model=self.model,
+                x=data.x,
+                y=data.y,
+                masks=masks,
+                instruction=job.instruction,
+                generator=gen,
+                gradients=running,
+            )
         state = {k: v.detach() for k, v in self.model.state_dict().items() if v.is_floating_point()}
         if order is not None:
             grads = running.mean() if running is not None else grads

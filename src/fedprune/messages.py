@@ -49,6 +49,8 @@ class Instruction:
     adv_eps: float = 0.0
     adv_steps: int = 1
     adv_fraction: float = 0.0
+    # worker processes training this client data-parallel (fedprune.silo); 1: in process
+    silo_workers: int = 1
 
     def with_prune(self, prune: PruneOrder | None) -> Instruction:
         """A copy with ``prune`` set."""

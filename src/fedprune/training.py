@@ -33,6 +33,56 @@ class GradientMean:
         return {n: s / max(self.steps, 1) for n, s in self.sums.items()}
 
 
+class MaskedSGD:
+    """SGD on a model's parameters that keeps pruned entries exactly zero.
+
+    ``step`` adds FedProx's ``prox_mu * (w - w_start)`` to each gradient (``w_start``: the
+    weights at construction), zeroes the pruned entries' gradients, steps, applies the L1
+    soft-threshold ``lr * shrink_l1`` to the tensors in ``masks`` and re-masks the weights.
+    Shared by ``train_local`` and data-parallel silo training, which all-reduce the gradients
+    before ``step``.
+    """
+
+    def __init__(
+        self, *, model: nn.Module, masks: Mapping[str, Tensor], instruction: Instruction
+    ) -> None:
+        params = dict(model.named_parameters())
+        self.mu = instruction.prox_mu
+        self.anchors = [(p, p.detach().clone()) for p in model.parameters()] if self.mu > 0 else []
+        # float copies once, so each step multiplies without a bool -> float conversion
+        self.masked = [
+            (params[n], m.to(params[n].dtype)) for n, m in masks.items() if not bool(m.all())
+        ]
+        self.shrink = instruction.lr * instruction.shrink_l1
+        self.shrunk = [params[n] for n in masks] if self.shrink > 0 else []
+        self.opt = torch.optim.SGD(
+            model.parameters(),
+            lr=instruction.lr,
+            momentum=instruction.momentum,
+            weight_decay=instruction.weight_decay,
+        )
+
+    def zero_grad(self) -> None:
+        """Drop every parameter's ``.grad``."""
+        self.opt.zero_grad(set_to_none=True)
+
+    def step(self) -> None:
+        """One masked step from the current ``.grad`` (the data-loss gradient)."""
+        with torch.no_grad():
+            for p, w0 in self.anchors:
+                if p.grad is not None:
+                    p.grad.add_(p - w0, alpha=self.mu)
+            for p, m in self.masked:
+                if p.grad is not None:
+                    p.grad.mul_(m)
+        self.opt.step()
+        with torch.no_grad():
+            for p in self.shrunk:
+                p.copy_(soft_threshold(p, threshold=self.shrink))
+            for p, m in self.masked:
+                p.mul_(m)
+
+
 def train_local(
     *,
     model: nn.Module,
@@ -55,19 +105,7 @@ def train_local(
     gradient (before the proximal term and masking). Batches are index slices of in-memory
     tensors: a DataLoader only adds overhead here.
     """
-    params = dict(model.named_parameters())
-    mu = instruction.prox_mu
-    anchors = [(p, p.detach().clone()) for p in model.parameters()] if mu > 0 else []
-    # float copies once, so each step multiplies without a bool -> float conversion
-    masked = [(params[n], m.to(params[n].dtype)) for n, m in masks.items() if not bool(m.all())]
-    shrink = instruction.lr * instruction.shrink_l1
-    shrunk = [params[n] for n in masks] if shrink > 0 else []
-    opt = torch.optim.SGD(
-        model.parameters(),
-        lr=instruction.lr,
-        momentum=instruction.momentum,
-        weight_decay=instruction.weight_decay,
-    )
+    sgd = MaskedSGD(model=model, masks=masks, instruction=instruction)
     attack = instruction.adversarial
     model.train()
     n = x.shape[0]
@@ -76,25 +114,13 @@ def train_local(
     for _ in range(instruction.epochs):
         order = torch.randperm(n, generator=generator)
         for idx in batches(order, size=instruction.batch_size, merge_single=has_bn):
-            opt.zero_grad(set_to_none=True)
+            sgd.zero_grad()
             xb = x[idx] if attack is None else _mix_adversarial(model, x[idx], y[idx], instruction)
             loss = F.cross_entropy(model(xb), y[idx])
             loss.backward()
             if gradients is not None:
                 gradients.add()
-            with torch.no_grad():
-                for p, w0 in anchors:
-                    if p.grad is not None:
-                        p.grad.add_(p - w0, alpha=mu)
-                for p, m in masked:
-                    if p.grad is not None:
-                        p.grad.mul_(m)
-            opt.step()
-            with torch.no_grad():
-                for p in shrunk:
-                    p.copy_(soft_threshold(p, threshold=shrink))
-                for p, m in masked:
-                    p.mul_(m)
+            sgd.step()
             total += float(loss.detach()) * idx.numel()
             seen += idx.numel()
     return {"train_loss": total / max(seen, 1)}

@@ -106,8 +106,8 @@ def test_unknown_top_level_key_lists_the_sections() -> None:
 
     assert message.startswith("bogus: unknown key")
     sections = (
-        "seed, data, model, train, federation, pruning, structured, privacy, edge, codec, "
-        "engine, attack, checkpoint, secagg"
+        "seed, data, model, train, federation, pruning, structured, privacy, edge, "
+        "adaptive, codec, engine, attack, checkpoint, secagg"
     )
     assert f"allowed: {sections}" in message
 
