@@ -131,7 +131,9 @@ def _key(env: str | None, file: Path | None) -> bytes | None:
 @app.command()
 def export(
     run_dir: Path = typer.Argument(..., help="A finished run directory (with model.safetensors)."),
-    fmt: str = typer.Option("safetensors", "--format", "-f", help="safetensors or onnx."),
+    fmt: str = typer.Option(
+        "safetensors", "--format", "-f", help="safetensors, onnx or keras (Keras models)."
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output file (default: RUN_DIR/export/model.<format>)."
     ),

@@ -51,6 +51,7 @@ from fedprune.metrics import (
     parameter_counts,
 )
 from fedprune.models import build_model, prunable_names
+from fedprune.models.keras_models import KerasModule
 from fedprune.payload import (
     PayloadError,
     dense_size,
@@ -122,6 +123,12 @@ class Experiment:
             input_shape=self.model_info.input_shape,
             num_classes=self.model_info.num_classes,
         )
+        if config.structured.mode != "none" and isinstance(self.model, KerasModule):
+            raise ValueError(
+                f"structured.mode = {config.structured.mode!r} is not supported for the Keras "
+                f"model {config.model.name!r}: Torch-Pruning cannot trace Keras layers; use "
+                "unstructured pruning (pruning.mode) or a PyTorch model"
+            )
         self.prunable = prunable_names(self.model)
         self.example_input = torch.zeros(1, *split.train.x.shape[1:])
         self.strategy = build_strategy(

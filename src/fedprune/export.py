@@ -1,4 +1,4 @@
-"""Export a run's final model: ``safetensors`` (weights that rebuild it) or ``onnx``."""
+"""Export a run's final model: ``safetensors`` (weights that rebuild it), ``onnx`` or ``keras``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def to_safetensors(*, network: nn.Module, info: ModelInfo) -> bytes:
 def to_onnx(*, network: nn.Module, info: ModelInfo) -> bytes:
     """ONNX (opset 17, TorchScript exporter): input ``input`` with a free batch dimension,
     output ``logits``; checked with ``onnx.checker``. Needs the ``fedprune[onnx]`` extra."""
+    from fedprune.models.keras_models import KerasModule
+
+    if isinstance(network, KerasModule):
+        raise ExportError(
+            f"ONNX export of the Keras model {info.name!r} is not supported (the TorchScript "
+            "exporter cannot trace Keras layers): use --format keras or safetensors"
+        )
     try:
         import onnx
     except ImportError:
@@ -59,6 +66,23 @@ def to_onnx(*, network: nn.Module, info: ModelInfo) -> bytes:
         data = path.read_bytes()
     onnx.checker.check_model(onnx.load_from_string(data))
     return data
+
+
+@EXPORTERS.register("keras")
+def to_keras(*, network: nn.Module, info: ModelInfo) -> bytes:
+    """A ``.keras`` file (``keras.Model.save``) of a Keras model, softmax re-added at the end so
+    it outputs probabilities like the design's model. Needs the ``fedprune[keras]`` extra."""
+    from fedprune.models.keras_models import KerasModule
+
+    if not isinstance(network, KerasModule):
+        raise ExportError(
+            f"--format keras needs a Keras model (e.g. keras_dense), not {info.name!r}; "
+            "use safetensors or onnx"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.keras"
+        network.to_keras(softmax=True).save(path)
+        return path.read_bytes()
 
 
 def export_run(

@@ -110,5 +110,5 @@ def test_onnx_without_its_extra_names_the_extra(
 
 
 def test_an_unknown_format_lists_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="allowed: onnx, safetensors"):
+    with pytest.raises(ValueError, match="allowed: keras, onnx, safetensors"):
         export_run(run_dir=tmp_path, fmt="tflite")

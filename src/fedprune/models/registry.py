@@ -22,9 +22,20 @@ def prunable_names(model: nn.Module) -> list[str]:
 
     Biases and normalisation parameters are small and fragile, so they are never pruned (the
     convention of ``torch.nn.utils.prune`` users and of the pruning literature).
+
+    A module that declares ``prunable_parameter_names()`` (the Keras adapter,
+    ``fedprune.models.keras_models.KerasModule``) names its own; a bare Keras 3 model under the
+    torch backend is found by its variable paths, whose dense and convolution weights end in
+    ``/kernel``.
     """
     names = []
     for mod_name, module in model.named_modules():
-        if isinstance(module, nn.Conv1d | nn.Conv2d | nn.Linear):
-            names.append(f"{mod_name}.weight" if mod_name else "weight")
+        prefix = f"{mod_name}." if mod_name else ""
+        declared = getattr(module, "prunable_parameter_names", None)
+        if callable(declared):
+            names += [prefix + name for name in declared()]
+        elif isinstance(module, nn.Conv1d | nn.Conv2d | nn.Linear):
+            names.append(f"{prefix}weight")
+    if not names:
+        names = [name for name, _ in model.named_parameters() if name.endswith("/kernel")]
     return names
