@@ -73,7 +73,10 @@ def test_export_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
     missing = fedprune("export", tmp_path, "--format", "onnx")
     unknown = fedprune("export", tmp_path, "--format", "tflite")
 
-    for proc, says in ((missing, "model.safetensors"), (unknown, "allowed: onnx, safetensors")):
+    for proc, says in (
+        (missing, "model.safetensors"),
+        (unknown, "allowed: keras, onnx, safetensors"),
+    ):
         assert proc.returncode == 2
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert says in proc.stderr and "Traceback" not in proc.stderr

@@ -186,7 +186,9 @@ def test_unknown_dataset_lists_the_registered_ones() -> None:
 def test_unknown_model_lists_the_registered_ones() -> None:
     message = config_error(["model.name=vgg"])
 
-    assert message == "model.name: unknown model 'vgg'; allowed: cnn, cnn_bn, mlp, resnet"
+    assert (
+        message == "model.name: unknown model 'vgg'; allowed: cnn, cnn_bn, keras_dense, mlp, resnet"
+    )
 
 
 def test_clients_per_round_over_num_clients_is_rejected() -> None:
