@@ -19,7 +19,6 @@ from fedprune.prune.criteria import CRITERIA, GRADIENT_NEEDS, Need
 from fedprune.prune.layerwise import LayerwisePruner
 from fedprune.prune.mask import full_masks
 from fedprune.registry import Registry
-from fedprune.training import evaluate, loss_gradients
 
 __all__ = [
     "DEFAULT_RATIOS",
@@ -52,6 +51,8 @@ def importance(
     grads = None
     was_training = model.training
     if crit.needs in GRADIENT_NEEDS:
+        from fedprune.training import loss_gradients  # training imports prune: not at the top
+
         grads = loss_gradients(
             model=model,
             x=x,
@@ -99,6 +100,8 @@ def layer_sensitivity(
     out: dict[str, dict[float, float]] = {}
     try:
         scores = importance(model=model, x=x, y=y, layers=layers, criterion=criterion)
+        from fedprune.training import evaluate  # training imports prune: not at the top
+
         base = evaluate(model=model, x=x, y=y)
         with torch.no_grad():
             for name in layers:

@@ -22,9 +22,6 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
-# before fedprune.training, which alone hits the training -> prune -> sensitivity -> training
-# import cycle (spawned workers import this module first)
-import fedprune.prune  # noqa: F401
 from fedprune.messages import Instruction
 from fedprune.training import MaskedSGD, batches
 
