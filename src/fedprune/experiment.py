@@ -169,6 +169,7 @@ class Experiment:
         self.ledger = Ledger()
         self.dense_macs = count_macs(model=self.model, example_input=self.example_input)
         self.macs = self.dense_macs
+        self._groups: tuple[tuple[Any, ...], dict[str, int]] | None = None
         self.dense_numel = sum(t.numel() for t in sent_state(self.model).values())
         # the dense model before any structural step: what compression is measured against
         self.dense_bytes = dense_size(sent_state(self.model))
@@ -437,7 +438,12 @@ class Experiment:
         if not payload:
             return None
         self._follow_structure(model)
-        groups = channel_groups(model=self.model, example_input=self.example_input)
+        shapes = tuple((n, tuple(t.shape)) for n, t in model.params.items())
+        if self._groups is None or self._groups[0] != shapes:
+            # a dependency-graph build per structure, not per client reply
+            groups = channel_groups(model=self.model, example_input=self.example_input)
+            self._groups = (shapes, groups)
+        groups = self._groups[1]
         reference = {g: torch.zeros(n) for g, n in groups.items()}
         scores, _ = unpack_model(payload=payload, reference=reference, prunable=[])
         bad = [g for g, s in scores.items() if not bool((s >= 0).all())]

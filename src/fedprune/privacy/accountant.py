@@ -41,6 +41,14 @@ class Accountant:
         """Record one round of the subsampled Gaussian mechanism."""
         self._impl.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)
 
+    def spend(self, *, noise_multiplier: float, sample_rate: float) -> float:
+        """Record one round and return epsilon so far; without noise nothing is private
+        (``inf``) and nothing is recorded."""
+        if noise_multiplier <= 0:
+            return float("inf")
+        self.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)
+        return self.epsilon()
+
     def epsilon(self) -> float:
         """Epsilon spent so far at this accountant's ``delta`` (0 before any step)."""
         if not self._impl.history:

@@ -113,13 +113,9 @@ class CentralDP(Strategy):
                 target_quantile=self.target_quantile,
                 lr=self.clip_lr,
             )
-        if self.noise_multiplier > 0:
-            self.accountant.step(
-                noise_multiplier=self.noise_multiplier, sample_rate=self.sample_rate
-            )
-            self.epsilon = self.accountant.epsilon()
-        else:
-            self.epsilon = float("inf")
+        self.epsilon = self.accountant.spend(
+            noise_multiplier=self.noise_multiplier, sample_rate=self.sample_rate
+        )
         return new
 
     def state_dict(self) -> dict[str, Any]:

@@ -46,13 +46,9 @@ class LocalDP(Strategy):
 
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
         new = self.inner.aggregate(rnd=rnd, model=model, updates=updates)
-        if self.noise_multiplier > 0:
-            self.accountant.step(
-                noise_multiplier=self.noise_multiplier, sample_rate=self.sample_rate
-            )
-            self.epsilon = self.accountant.epsilon()
-        else:
-            self.epsilon = float("inf")
+        self.epsilon = self.accountant.spend(
+            noise_multiplier=self.noise_multiplier, sample_rate=self.sample_rate
+        )
         return new
 
     def state_dict(self) -> dict[str, Any]:
