@@ -77,7 +77,7 @@ class EdgeModel:
         *,
         rnd: int,
         clients: Sequence[int],
-        down_bytes: int,
+        down_bytes: int | Sequence[int],
         up_bytes: Sequence[int],
         examples: Sequence[int],
         epochs: int,
@@ -87,11 +87,13 @@ class EdgeModel:
         drop = np.random.default_rng([self.seed, rnd, _DROPOUT]).random(self.num_clients)
         deadline = self.cfg.deadline
         out: dict[int, Outcome] = {}
-        for cid, up, n in zip(clients, up_bytes, examples, strict=True):
+        # one downlink for all, or each client's own (mask-known downlinks differ per client)
+        downs = [down_bytes] * len(clients) if isinstance(down_bytes, int) else down_bytes
+        for cid, down, up, n in zip(clients, downs, up_bytes, examples, strict=True):
             tier = self.cfg.tiers[int(self.tiers[cid])]
             secs = client_seconds(
                 tier=tier,
-                down_bytes=down_bytes,
+                down_bytes=down,
                 up_bytes=up,
                 examples=n,
                 epochs=epochs,

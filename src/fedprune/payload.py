@@ -134,6 +134,30 @@ def unpack_delta(
     return params
 
 
+def unpack_masked_delta(
+    *,
+    payload: bytes,
+    base: Mapping[str, Tensor],
+    prunable: list[str],
+) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Decode an update sent as ``trained - base`` with the sender's own masks on the wire.
+
+    Returns ``(params, masks)`` like ``unpack_model``: ``base + delta`` where the sender's mask
+    keeps an entry and 0 where it pruned one (a prunable tensor sent without a mask is fully
+    kept), so the result is what sending the pruned weights themselves would have given.
+    """
+    decoded = _decode_checked(payload, base, None)
+    stray = [n for n in decoded.masks if n not in prunable]
+    if stray:
+        raise PayloadError(f"mask sent for non-prunable tensors {stray[:3]}")
+    params = {n: base[n] + decoded.tensors[n].to(base[n].dtype) for n in base}
+    masks = {n: decoded.masks.get(n, torch.ones(base[n].shape, dtype=torch.bool)) for n in prunable}
+    for name, mask in masks.items():
+        # base + 0 would keep the global weight where the client pruned it
+        params[name].mul_(mask)
+    return params, masks
+
+
 def dense_size(params: Mapping[str, Tensor]) -> int:
     """Length of the dense fp32 payload of ``params``: measured by encoding it, not computed."""
     return len(encode_pipeline(tensors=params, masks={}, pipeline=FP32))

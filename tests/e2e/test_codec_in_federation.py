@@ -1,6 +1,7 @@
 """Codec pipelines in a real (tiny) federation: bytes shrink, training still works."""
 
 import pytest
+import torch
 
 from fedprune.config import build_config
 from fedprune.experiment import Experiment
@@ -71,3 +72,41 @@ def test_client_pruning_with_quantised_sparse_uplink() -> None:
     squeezed = run("pruning.target=0.8", "pruning.end_round=3", "codec.uplink=int8+zstd")
     assert squeezed["bytes_up_total"] < 0.5 * plain["bytes_up_total"]
     assert squeezed["global_sparsity"] == pytest.approx(0.8, abs=1e-3)
+
+
+def test_client_pruning_with_a_delta_uplink_matches_the_weight_uplink() -> None:
+    plain = run("pruning.target=0.8", "pruning.end_round=3")
+    delta = run("pruning.target=0.8", "pruning.end_round=3", "codec.delta=true")
+    assert delta["rejected_updates"] == 0
+    assert delta["global_sparsity"] == pytest.approx(plain["global_sparsity"], abs=1e-3)
+    assert delta["final_accuracy"] == pytest.approx(plain["final_accuracy"], abs=0.02)
+
+
+def test_mask_known_downlink_sends_fewer_bytes_for_the_same_run() -> None:
+    server = ["pruning.mode=server", "pruning.target=0.8", "pruning.end_round=3"]
+    full = Experiment(config=build_config(overrides=[*TINY, *server, "codec.downlink=fp16"]))
+    known = Experiment(
+        config=build_config(overrides=[*TINY, *server, "codec.downlink=mask-known+fp16"])
+    )
+    a, b = full.run(), known.run()
+
+    assert b.summary["failed_clients"] == 0
+    assert b.summary["bytes_down_total"] < a.summary["bytes_down_total"]
+    assert b.summary["final_accuracy"] == a.summary["final_accuracy"]
+    for name, tensor in a.model.params.items():
+        assert torch.equal(b.model.params[name], tensor)
+
+
+@pytest.mark.parametrize("mode", ["server", "client"])
+def test_a_delta_uplink_under_a_lossy_downlink_is_relative_to_what_clients_decoded(
+    mode: str,
+) -> None:
+    # fp16 downlink: the clients start from rounded weights; their deltas are taken from those,
+    # so the server must add them to the rounded weights too, or the rounding leaks in
+    common = ["codec.downlink=fp16", f"pruning.mode={mode}", "pruning.target=0.5"]
+    plain = Experiment(config=build_config(overrides=[*TINY, *common])).run()
+    delta = Experiment(config=build_config(overrides=[*TINY, *common, "codec.delta=true"])).run()
+
+    assert plain.model is not None and delta.model is not None
+    for name, t in plain.model.params.items():
+        torch.testing.assert_close(delta.model.params[name], t, rtol=0, atol=2e-6)

@@ -46,7 +46,19 @@ STRUCTURED = [
     "structured.rounds=[2,3]",
     "federation.strategy=fedavgm",
 ]
-CASES = {"feedback": FEEDBACK, "structured": STRUCTURED}
+# client pruning with a delta uplink under error feedback, and a mask-known downlink: residuals,
+# the clients' cached masks and the server's digests of what it sent each client
+KNOWN_DOWNLINK = [
+    "model.name=mlp",
+    "pruning.mode=client",
+    "pruning.end_round=3",  # masks fixed from round 3: round 5 sends values-only downlinks
+    "pruning.target=0.5",
+    "codec.delta=true",
+    "codec.uplink=int8",
+    "codec.error_feedback=true",
+    "codec.downlink=mask-known+fp16",
+]
+CASES = {"feedback": FEEDBACK, "structured": STRUCTURED, "known-downlink": KNOWN_DOWNLINK}
 
 
 class Stop(Exception):
@@ -80,7 +92,9 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("resume")
 
 
-@pytest.mark.parametrize(("case", "stop"), [("feedback", 5), ("structured", 3)])
+@pytest.mark.parametrize(
+    ("case", "stop"), [("feedback", 5), ("structured", 3), ("known-downlink", 5)]
+)
 def test_resumed_run_equals_the_uninterrupted_one(root: Path, case: str, stop: int) -> None:
     full = uninterrupted(case, root)
     out = root / f"stopped-{case}"

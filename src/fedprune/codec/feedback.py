@@ -91,6 +91,13 @@ class ErrorFeedback:
         self._residual = result.residual
         return result
 
+    def drop_outside(self, *, masks: Mapping[str, torch.Tensor]) -> None:
+        """Zero the residual where ``masks`` prune: a pruned entry's ``-weight`` is not an
+        update the codec dropped, and sending it later would fight the pruning."""
+        for name, mask in masks.items():
+            if name in self._residual:
+                self._residual[name] = self._residual[name] * mask.to(torch.bool)
+
     def reset(self) -> None:
         """Forget the residual (e.g. when the model's shapes change)."""
         self._residual = {}

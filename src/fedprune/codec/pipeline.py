@@ -11,7 +11,7 @@ import torch
 
 from fedprune.codec.body import encode_tensor
 from fedprune.codec.entropy import ENTROPY, EntropyCoder
-from fedprune.codec.entropy.zstd import ZstdCoder
+from fedprune.codec.entropy.zstd import ZstdCoder, ZstdSplitCoder
 from fedprune.codec.frame import write_frame
 from fedprune.codec.topk import topk_flat
 from fedprune.codec.values.spec import NAMES as VALUE_NAMES
@@ -19,7 +19,12 @@ from fedprune.codec.values.spec import ValueSpec, split_call
 
 MASK_MODES = ("auto", "bitmap", "gaps", "known")
 #: Per-tensor candidates of each entropy setting; the smallest body wins.
-ENTROPY_CANDIDATES = {"raw": ("raw",), "zstd": ("raw", "zstd", "ans"), "ans": ("raw", "ans")}
+ENTROPY_CANDIDATES = {
+    "raw": ("raw",),
+    "zstd": ("raw", "zstd", "zstd-split", "ans"),
+    "ans": ("raw", "ans"),
+}
+_ZSTD = {"zstd": ZstdCoder, "zstd-split": ZstdSplitCoder}
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,9 @@ class Pipeline:
     values:
         How kept values are sent (``ValueSpec``).
     entropy:
-        ``raw``; ``zstd`` (per tensor the smallest of raw, zstd and, for quantised values,
-        ANS); or ``ans`` (smallest of raw and ANS; quantised values only).
+        ``raw``; ``zstd`` (per tensor the smallest of raw, zstd over the body, zstd over head
+        and symbols apart and, for quantised values, ANS); or ``ans`` (smallest of raw and ANS;
+        quantised values only).
     zstd_level:
         Zstandard level, 1..22.
     """
@@ -67,7 +73,7 @@ class Pipeline:
     def coders(self) -> list[EntropyCoder]:
         """The entropy coders each tensor may use, raw first."""
         return [
-            ZstdCoder(level=self.zstd_level) if name == "zstd" else ENTROPY.get(name)()
+            _ZSTD[name](level=self.zstd_level) if name in _ZSTD else ENTROPY.get(name)()
             for name in ENTROPY_CANDIDATES[self.entropy]
         ]
 

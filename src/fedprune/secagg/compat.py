@@ -44,6 +44,11 @@ RULES: tuple[Rule, ...] = (
         "'server' or 'none' with secagg",
     ),
     (
+        lambda c: c.codec.downlink.startswith("mask-known"),
+        "secagg reads the round's base model from the downlink it sent, which a mask-known "
+        "downlink does not make readable without a client's cached masks: drop mask-known",
+    ),
+    (
         lambda c: c.codec.uplink != "fp32",
         "secagg uploads fixed-point masked vectors: codec.uplink must be 'fp32' (a lossy "
         "codec would not make them smaller)",

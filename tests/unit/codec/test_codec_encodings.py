@@ -23,7 +23,7 @@ def test_builtin_stages_are_registered_with_distinct_wire_ids() -> None:
     assert ids == {
         "mask encoding": {"bitmap": 2, "dense": 1, "gaps": 3, "known": 4},
         "value encoding": {"bf16": 3, "fp16": 2, "fp32": 1, "int": 4, "ternary": 5},
-        "entropy coder": {"ans": 3, "raw": 1, "zstd": 2},
+        "entropy coder": {"ans": 3, "raw": 1, "zstd": 2, "zstd-split": 4},
     }
     assert all(MASKS.by_id(i) is MASKS.get(n) for n, i in ids["mask encoding"].items())
     assert MASKS.by_id(0) is None and VALUES.by_id(0) is None and ENTROPY.by_id(0) is None

@@ -44,6 +44,7 @@ def test_defaults_are_off_with_a_64_bit_ring() -> None:
         (["privacy.mode=central"], "privacy.mode 'central'"),
         (["structured.mode=client", "structured.ratio=0.5"], "structured.mode 'client'"),
         (["codec.uplink=int8"], "codec.uplink must be 'fp32'"),
+        (["codec.downlink=mask-known+fp16"], "a mask-known downlink"),
         (["secagg.threshold=7"], r"secagg.threshold \(7\) must be <= the 6 holders"),
         (["secagg.neighbours=2", "secagg.threshold=4"], "<= the 3 holders"),
         (["secagg.neighbours=3"], "secagg.neighbours must be even"),

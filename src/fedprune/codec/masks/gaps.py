@@ -29,6 +29,20 @@ def rice_parameter(gaps: np.ndarray) -> int:
     return min(candidates, key=lambda k: _bits(gaps, k))
 
 
+def shortest_bits(mask: np.ndarray) -> float:
+    """A lower bound on the coded bits of ``mask`` at any ``k``, from its count and last index.
+
+    With ``m`` kept and gaps summing to ``G``: ``sum(gap >> k) >= (G - m (2**k - 1)) / 2**k``.
+    """
+    m = int(np.count_nonzero(mask))
+    if m == 0:
+        return 0.0
+    total = mask.size - int(np.argmax(mask[::-1])) - m  # last kept index + 1 - m
+    return min(
+        m * (k + 1) + max(0.0, (total - m * ((1 << k) - 1)) / (1 << k)) for k in range(MAX_K + 1)
+    )
+
+
 def _bits(gaps: np.ndarray, k: int) -> int:
     return int((gaps >> k).sum()) + gaps.size * (k + 1)
 
@@ -47,6 +61,8 @@ class GapsMask(MaskEncoding):
         """Code ``mask``; ``None`` when the section would be longer than ``limit``."""
         if mask is None:
             raise ValueError("the gaps encoding needs a mask")
+        if limit is not None and _HEADER.size + (shortest_bits(mask) + 7) // 8 > limit:
+            return None  # e.g. a 50 % mask: skip computing the gaps of half a tensor
         kept = np.flatnonzero(mask)
         gaps = np.diff(kept, prepend=-1) - 1
         k = rice_parameter(gaps)
