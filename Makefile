@@ -16,14 +16,17 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Fashion-MNIST comes from Debian's dataset-fashion-mnist where apt is usable; elsewhere pass
-# data.root to any IDX copy. The embedded default needs nothing from here.
+# Debian packages of the data: Fashion-MNIST, WordNet (the text task) and the espeak-ng and flite
+# synthesisers (the speech task), where apt is usable as root. The embedded default needs none;
+# elsewhere pass data.root to any IDX copy, and the tests of a missing one are skipped.
+DATA_PACKAGES := dataset-fashion-mnist wordnet-base espeak-ng flite
 data:
-	@if [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	@if [ -d /usr/share/datasets/fashion-mnist ] && [ -f /usr/share/wordnet/data.noun ] \
+	  && command -v espeak-ng >/dev/null 2>&1 && command -v flite >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null) \
-	  || echo "warning: could not install dataset-fashion-mnist; its tests will be skipped"; \
-	else echo "note: apt not usable; Fashion-MNIST needs data.root"; fi
+	  (apt-get update -qq && apt-get install -y -qq $(DATA_PACKAGES) >/dev/null) \
+	  || echo "warning: could not install $(DATA_PACKAGES); their tests will be skipped"; \
+	else echo "note: apt not usable; Fashion-MNIST needs data.root, text and speech need $(DATA_PACKAGES)"; fi
 
 # Headless Chromium opens `fedprune report`'s HTML in the e2e tests (Debian's chromium, same
 # guard as above); without it those tests fail unless FEDPRUNE_ALLOW_NO_CHROMIUM=1.

@@ -28,6 +28,7 @@ class ModelInfo:
     name: str
     input_shape: tuple[int, ...]
     num_classes: int
+    vocab_size: int | None = None
 
     def metadata(self) -> dict[str, str]:
         """As safetensors ``__metadata__`` (string values only)."""
@@ -36,6 +37,7 @@ class ModelInfo:
             "model": self.name,
             "input_shape": json.dumps(list(self.input_shape)),
             "num_classes": str(self.num_classes),
+            **({} if self.vocab_size is None else {"vocab_size": str(self.vocab_size)}),
         }
 
     @classmethod
@@ -45,7 +47,13 @@ class ModelInfo:
             if meta["format"] != FORMAT:
                 raise KeyError("format")
             shape = tuple(int(d) for d in json.loads(meta["input_shape"]))
-            return cls(name=meta["model"], input_shape=shape, num_classes=int(meta["num_classes"]))
+            vocab = meta.get("vocab_size")
+            return cls(
+                name=meta["model"],
+                input_shape=shape,
+                num_classes=int(meta["num_classes"]),
+                vocab_size=None if vocab is None else int(vocab),
+            )
         except (KeyError, ValueError, TypeError):
             raise ValueError(f"{source} is not a fedprune model file") from None
 
@@ -89,7 +97,12 @@ def build_network(*, params: dict[str, Tensor], info: ModelInfo) -> nn.Module:
     from fedprune.payload import load_sent_state
     from fedprune.prune.structured import conform
 
-    net = build_model(name=info.name, input_shape=info.input_shape, num_classes=info.num_classes)
+    net = build_model(
+        name=info.name,
+        input_shape=info.input_shape,
+        num_classes=info.num_classes,
+        vocab_size=info.vocab_size,
+    )
     own = net.state_dict()
     shapes = {n: tuple(t.shape) for n, t in params.items()}
     if any(n in own and tuple(own[n].shape) != s for n, s in shapes.items()):
@@ -99,8 +112,9 @@ def build_network(*, params: dict[str, Tensor], info: ModelInfo) -> nn.Module:
 
 
 def example_input(info: ModelInfo, *, batch: int = 1) -> Tensor:
-    """Zeros shaped like ``batch`` inputs of the model."""
-    return torch.zeros(batch, *info.input_shape)
+    """Zeros shaped like ``batch`` inputs of the model (token ids for a text model)."""
+    dtype = torch.float32 if info.vocab_size is None else torch.long
+    return torch.zeros(batch, *info.input_shape, dtype=dtype)
 
 
 def safetensors_metadata(blob: bytes) -> dict[str, str]:

@@ -1,7 +1,16 @@
 """Datasets, their registry, and partitioners that split them across federated clients."""
 
 # Imported for their registrations in DATASETS.
-from fedprune.data import cifar10, digits, fashion_mnist, femnist, mnist, mnist10k  # noqa: F401
+from fedprune.data import (  # noqa: F401
+    cifar10,
+    digits,
+    fashion_mnist,
+    femnist,
+    mnist,
+    mnist10k,
+    speech,
+    wordnet,
+)
 from fedprune.data.base import DATASETS, ArrayDataset, DataSplit, load_dataset
 from fedprune.data.folds import split_fold
 from fedprune.data.idx import read_idx

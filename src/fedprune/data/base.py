@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -19,13 +21,17 @@ class ArrayDataset:
     Parameters
     ----------
     x:
-        float32 inputs, one row per sample; images are ``(N, C, H, W)`` scaled to ``[0, 1]``.
+        Inputs, one row per sample: float32 features (images are ``(N, C, H, W)`` scaled to
+        ``[0, 1]``), or int64 token ids ``(N, L)`` for text, with 0 as padding.
     y:
         int64 labels of shape ``(N,)`` in ``[0, num_classes)``.
     num_classes:
         Number of classes the labels are drawn from (some may be absent).
     name:
         Name of the dataset the samples come from.
+    vocab_size:
+        For token-id inputs (int64 ``x``): the tokenizer's vocabulary size, every id below it;
+        ``None`` for float features.
     groups:
         Optional int64 ``(N,)`` id of the natural source of each sample (e.g. its writer), used
         by the ``natural`` partitioner; ``None`` where the dataset has no such grouping.
@@ -36,10 +42,15 @@ class ArrayDataset:
     num_classes: int
     name: str
     groups: np.ndarray | None = None
+    vocab_size: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.x, np.ndarray) or self.x.dtype != np.float32:
-            raise ValueError(f"x must be a float32 numpy array, got {_describe(self.x)}")
+        if not isinstance(self.x, np.ndarray) or self.x.dtype not in (np.float32, np.int64):
+            raise ValueError(
+                "x must be a float32 (features) or int64 (token ids) numpy array, "
+                f"got {_describe(self.x)}"
+            )
+        self._check_tokens()
         if self.x.ndim < 2:
             raise ValueError(
                 f"x must have a sample axis and feature axes, got shape {self.x.shape}"
@@ -73,6 +84,19 @@ class ArrayDataset:
                 f"got {_describe(self.groups)}"
             )
 
+    def _check_tokens(self) -> None:
+        if self.x.dtype != np.int64:
+            if self.vocab_size is not None:
+                raise ValueError("vocab_size is only for token-id (int64) inputs")
+            return
+        v = self.vocab_size
+        if isinstance(v, bool) or not isinstance(v, int) or v < 2:
+            raise ValueError(f"int64 (token id) inputs need an int vocab_size >= 2, got {v!r}")
+        if self.x.size and (self.x.min() < 0 or self.x.max() >= v):
+            raise ValueError(
+                f"token ids must lie in [0, {v}), got range [{self.x.min()}, {self.x.max()}]"
+            )
+
     def __len__(self) -> int:
         return len(self.y)
 
@@ -93,6 +117,7 @@ class ArrayDataset:
             num_classes=self.num_classes,
             name=self.name,
             groups=None if self.groups is None else self.groups[idx],
+            vocab_size=self.vocab_size,
         )
 
 
@@ -109,6 +134,8 @@ class DataSplit:
                 "train and test disagree on num_classes: "
                 f"{self.train.num_classes} vs {self.test.num_classes}"
             )
+        if (self.train.x.dtype, self.train.vocab_size) != (self.test.x.dtype, self.test.vocab_size):
+            raise ValueError("train and test disagree on the input dtype or vocab_size")
         if self.train.x.shape[1:] != self.test.x.shape[1:]:
             raise ValueError(
                 "train and test disagree on the sample shape: "
@@ -119,7 +146,9 @@ class DataSplit:
 DATASETS: Registry[Callable[..., DataSplit]] = Registry("dataset")
 
 
-def load_dataset(*, name: str, root: str | None = None) -> DataSplit:
+def load_dataset(
+    *, name: str, root: str | None = None, options: Mapping[str, Any] | None = None
+) -> DataSplit:
     """Load the registered dataset ``name``.
 
     Parameters
@@ -129,8 +158,23 @@ def load_dataset(*, name: str, root: str | None = None) -> DataSplit:
     root:
         Directory holding the dataset's files, for datasets that read from disk; ``None`` picks
         the dataset's default (embedded datasets ignore it).
+    options:
+        Keyword options of that dataset's loader (e.g. ``speakers`` of ``speech_digits``);
+        one it does not take is a ``ValueError`` naming the options it does take.
     """
-    return DATASETS.get(name)(root=root)
+    loader = DATASETS.get(name)
+    options = dict(options or {})
+    takes = [
+        p.name
+        for p in inspect.signature(loader).parameters.values()
+        if p.kind is p.KEYWORD_ONLY and p.name != "root"
+    ]
+    unknown = sorted(set(options) - set(takes))
+    if unknown:
+        raise ValueError(
+            f"dataset {name!r} takes no option(s) {unknown}; its options: {takes or 'none'}"
+        )
+    return loader(root=root, **options)
 
 
 def _describe(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from torch import nn
@@ -12,9 +13,31 @@ ModelFactory = Callable[..., nn.Module]
 MODELS: Registry[ModelFactory] = Registry("model")
 
 
-def build_model(*, name: str, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
-    """Build the model registered as ``name`` for inputs of ``input_shape`` (without batch)."""
-    return MODELS.get(name)(input_shape=input_shape, num_classes=num_classes)
+def build_model(
+    *,
+    name: str,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    vocab_size: int | None = None,
+) -> nn.Module:
+    """Build the model registered as ``name`` for inputs of ``input_shape`` (without batch).
+
+    ``vocab_size`` is given for token-id inputs and passed only then, so image factories need
+    not take it; a text model without it, or an image model given one, is a ``ValueError``.
+    """
+    factory = MODELS.get(name)
+    takes_vocab = "vocab_size" in inspect.signature(factory).parameters
+    if takes_vocab != (vocab_size is not None):
+        raise ValueError(
+            f"model {name!r} "
+            + (
+                "reads token ids and needs a vocab_size: use it with a text dataset"
+                if takes_vocab
+                else "reads float features, not token ids: pick a text model for this dataset"
+            )
+        )
+    extra = {} if vocab_size is None else {"vocab_size": vocab_size}
+    return factory(input_shape=input_shape, num_classes=num_classes, **extra)
 
 
 def prunable_names(model: nn.Module) -> list[str]:

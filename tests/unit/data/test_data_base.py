@@ -46,7 +46,10 @@ def test_subset_with_no_indices_is_empty():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"x": np.zeros((6, 4), dtype=np.float64)}, "x must be a float32 numpy array"),
+        ({"x": np.zeros((6, 4), dtype=np.float64)}, "x must be a float32 .* or int64"),
+        ({"x": np.zeros((6, 4), dtype=np.int64)}, "int64 .* need an int vocab_size"),
+        ({"x": np.full((6, 4), 9), "vocab_size": 9}, r"token ids must lie in \[0, 9\)"),
+        ({"vocab_size": 9}, "vocab_size is only for token-id"),
         ({"x": np.zeros(6, dtype=np.float32)}, "x must have a sample axis"),
         ({"y": np.zeros(6, dtype=np.int32)}, "y must be an int64 numpy array"),
         ({"y": np.zeros((6, 1), dtype=np.int64)}, "y must be one-dimensional"),
@@ -74,15 +77,17 @@ def test_data_split_rejects_mismatched_classes_and_shapes():
         DataSplit(train=train, test=make(shape=(1, 3, 3)))
 
 
-def test_registry_holds_the_four_datasets():
-    assert DATASETS.names() == [
-        "cifar10",
-        "digits",
-        "fashion_mnist",
-        "femnist",
-        "mnist",
-        "mnist10k",
-    ]
+def test_registry_holds_the_datasets():
+    assert {"cifar10", "digits", "fashion_mnist", "femnist", "mnist", "mnist10k", "wordnet"} <= set(
+        DATASETS.names()
+    )
+
+
+def test_load_dataset_passes_options_and_names_unknown_ones():
+    split = load_dataset(name="wordnet", options={"limit": 300, "max_len": 8})
+    assert split.train.x.shape[1] == 8 and len(split.train) + len(split.test) == 300
+    with pytest.raises(ValueError, match=r"takes no option\(s\) \['speakers'\]; its options"):
+        load_dataset(name="wordnet", options={"speakers": 3})
 
 
 def test_load_dataset_unknown_name_lists_allowed_names():

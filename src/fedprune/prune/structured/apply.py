@@ -14,6 +14,7 @@ from fedprune.prune.structured.graph import (
     prunable_groups,
     pruning_group,
 )
+from fedprune.prune.structured.units import declared_units, remove_units
 
 
 def apply_plan(
@@ -48,6 +49,11 @@ def apply_plan(
 
 def prune_channels(*, model: nn.Module, example_input: Tensor, plan: Mapping[str, Tensor]) -> None:
     """Prune ``model`` in place by ``plan``, without index maps; validates the plan first."""
+    units = declared_units(model)
+    if units is not None:
+        sizes = {k: u.count for k, u in units.items()}
+        remove_units(model=model, plan=check_plan(groups=sizes, plan=plan))
+        return
     graph = build_graph(model=model, example_input=example_input)
     groups = prunable_groups(graph=graph, model=model)
     checked = check_plan(groups=groups, plan=plan)
@@ -57,9 +63,11 @@ def prune_channels(*, model: nn.Module, example_input: Tensor, plan: Mapping[str
 
 
 def check_plan(
-    *, groups: Mapping[str, ChannelGroup], plan: Mapping[str, Tensor]
+    *, groups: Mapping[str, ChannelGroup] | Mapping[str, int], plan: Mapping[str, Tensor]
 ) -> dict[str, list[int]]:
-    """``plan`` as sorted index lists in group order, or ``ValueError`` naming the problem."""
+    """``plan`` as sorted index lists in group order, or ``ValueError`` naming the problem.
+
+    ``groups`` maps keys to channel groups or to plain unit counts."""
     unknown = [k for k in plan if k not in groups]
     if unknown:
         raise ValueError(f"unknown channel groups {unknown}; allowed: {list(groups)}")
@@ -67,16 +75,17 @@ def check_plan(
     for key, group in groups.items():
         if key not in plan:
             continue
+        channels = group if isinstance(group, int) else group.channels
         idxs = plan[key]
         if idxs.numel() and (idxs.dim() != 1 or idxs.is_floating_point()):
             raise ValueError(f"plan for {key!r} must be a 1-D integer tensor")
         values = sorted(int(i) for i in idxs.reshape(-1))
         if len(set(values)) != len(values):
             raise ValueError(f"plan for {key!r} repeats a channel index")
-        if values and (values[0] < 0 or values[-1] >= group.channels):
-            raise ValueError(f"plan for {key!r} has indices outside [0, {group.channels})")
-        if len(values) >= group.channels:
-            raise ValueError(f"plan would remove all {group.channels} channels of {key!r}")
+        if values and (values[0] < 0 or values[-1] >= channels):
+            raise ValueError(f"plan for {key!r} has indices outside [0, {channels})")
+        if len(values) >= channels:
+            raise ValueError(f"plan would remove all {channels} channels of {key!r}")
         out[key] = values
     return out
 

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from fedprune.prune.structured.apply import prune_channels
 from fedprune.prune.structured.graph import ChannelGroup, build_graph, prunable_groups
+from fedprune.prune.structured.units import declared_units
 
 
 def conform(
@@ -30,18 +31,14 @@ def conform(
             raise ValueError(
                 f"conform: {name!r} has shape {tuple(own[name].shape)}, asked for {tuple(shape)}"
             )
-    groups = prunable_groups(
-        graph=build_graph(model=model, example_input=example_input), model=model
-    )
     plan = {}
-    for key, group in groups.items():
-        target = _target_channels(group=group, own=own, shapes=shapes)
-        if target > group.channels or target < 1:
+    for key, (channels, source, target) in _targets(model, example_input, own, shapes).items():
+        if target > channels or target < 1:
             raise ValueError(
-                f"conform: {_source(group, own, shapes)!r} asks for {target} channels in group "
-                f"{key!r}, which has {group.channels}"
+                f"conform: {source!r} asks for {target} channels in group {key!r}, "
+                f"which has {channels}"
             )
-        plan[key] = torch.arange(target, group.channels)
+        plan[key] = torch.arange(target, channels)
     trial = copy.deepcopy(model)
     prune_channels(model=trial, example_input=example_input, plan=plan)
     got = trial.state_dict()
@@ -52,6 +49,34 @@ def conform(
                 f"channels (the group sizes it implies give {tuple(got[name].shape)})"
             )
     prune_channels(model=model, example_input=example_input, plan=plan)
+
+
+def _targets(
+    model: nn.Module,
+    example_input: Tensor,
+    own: Mapping[str, Tensor],
+    shapes: Mapping[str, tuple[int, ...]],
+) -> dict[str, tuple[int, str | None, int]]:
+    """Group key -> (channels now, the tensor that sets the target, target channel count)."""
+    units = declared_units(model)
+    if units is not None:
+        out = {}
+        for key, u in units.items():
+            s = next((s for s in u.slices if s.tensor in shapes), None)
+            target = u.count if s is None else int(shapes[s.tensor][s.dim]) // s.size
+            out[key] = (u.count, None if s is None else s.tensor, target)
+        return out
+    groups = prunable_groups(
+        graph=build_graph(model=model, example_input=example_input), model=model
+    )
+    return {
+        key: (
+            g.channels,
+            _source(g, own, shapes),
+            _target_channels(group=g, own=own, shapes=shapes),
+        )
+        for key, g in groups.items()
+    }
 
 
 def _member_tensors(group: ChannelGroup, own: Mapping[str, Tensor]) -> list[str]:

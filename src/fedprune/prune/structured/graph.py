@@ -81,6 +81,13 @@ def channel_groups(*, model: nn.Module, example_input: Tensor) -> dict[str, int]
     """Prunable channel groups of ``model``: root module name -> current channel count.
 
     The final classifier's outputs are never prunable. Order follows ``model.named_modules()``.
+    A model that declares its own units (``structured_units()``, e.g. attention heads) lists
+    those instead.
     """
+    from fedprune.prune.structured.units import declared_units
+
+    units = declared_units(model)
+    if units is not None:
+        return {k: u.count for k, u in units.items()}
     graph = build_graph(model=model, example_input=example_input)
     return {k: g.channels for k, g in prunable_groups(graph=graph, model=model).items()}

@@ -16,6 +16,7 @@ from fedprune.prune.structured.graph import (
     prunable_groups,
     pruning_group,
 )
+from fedprune.prune.structured.units import declared_units, unit_scores
 
 
 def channel_scores(
@@ -36,6 +37,23 @@ def channel_scores(
     ``"bn_scale"`` on a group without BatchNorm).
     """
     scorer = CHANNEL_CRITERIA.get(criterion)()
+    generator = torch.Generator().manual_seed(seed)
+    units = declared_units(model)
+    if units is not None:
+        keys = list(units) if groups is None else list(groups)
+        unknown = [k for k in keys if k not in units]
+        if unknown:
+            raise ValueError(f"unknown unit groups {unknown}; allowed: {list(units)}")
+        if scorer.needs in GRADIENT_NEEDS and grads is None:
+            raise ValueError(f"criterion {criterion!r} needs gradients, got none")
+        return unit_scores(
+            model=model,
+            units=units,
+            criterion=criterion,
+            grads=grads,
+            keys=keys,
+            generator=generator,
+        )
     if scorer.needs in GRADIENT_NEEDS:
         model = _with_grads(model=model, grads=grads, criterion=criterion)
     graph = build_graph(model=model, example_input=example_input)
@@ -44,7 +62,6 @@ def channel_scores(
     unknown = [k for k in keys if k not in found]
     if unknown:
         raise ValueError(f"unknown channel groups {unknown}; allowed: {list(found)}")
-    generator = torch.Generator().manual_seed(seed)
     out: dict[str, Tensor] = {}
     for key in keys:
         score = scorer(pruning_group(graph=graph, group=found[key]), generator=generator)
