@@ -73,6 +73,10 @@ def _run_one(overrides: list[str]) -> dict[str, Any]:
     return result.summary | {
         "accuracy_by_round": [r["accuracy"] for r in result.rounds],
         "final_round": result.rounds[-1],
+        "rounds_rows": [
+            {k: r.get(k) for k in ("round", "accuracy", "sim_seconds_total", "bytes_up_total")}
+            for r in result.rounds
+        ],
     }
 
 

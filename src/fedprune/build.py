@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import torch
 
+from fedprune.bandit import make_policy
 from fedprune.client import make_pruner
 from fedprune.config import ExperimentConfig
 from fedprune.messages import Instruction, PruneOrder
 from fedprune.privacy import Accountant
 from fedprune.prune import SCHEDULES
+from fedprune.prune.schedule import Schedule
 from fedprune.strategy import STRATEGIES, Strategy
 from fedprune.strategy.adaptive import AdaptiveClientPruning, capacity_offsets
-from fedprune.strategy.client_pruning import ClientSidePruning
+from fedprune.strategy.bandit import BanditPruning, BanditSchedule
+from fedprune.strategy.feddst import FedDST
+from fedprune.strategy.feedback import PerformanceFeedback
 from fedprune.strategy.hybrid import HybridTarget
 from fedprune.strategy.modes import PRUNING_MODES
 from fedprune.strategy.privacy_modes import PRIVACY_MODES
@@ -63,6 +68,11 @@ def build_strategy(
     aggregator_options = {
         k: v for k in option_names(aggregate_fn) if (v := getattr(f, k)) is not None
     }
+    takes = inspect.signature(factory).parameters
+    if "model" in takes:  # a strategy that cuts submodels (HeteroFL) needs the architecture
+        if model is None or example_input is None:
+            raise ValueError(f"strategy {f.strategy!r} needs the model and an example input")
+        options |= {"model": model, "example_input": example_input, "seed": cfg.seed}
     inner = factory(
         instruction=instruction,
         aggregator=f.aggregator,
@@ -74,8 +84,20 @@ def build_strategy(
     order = PruneOrder(
         pruner=p.pruner, criterion=p.criterion, target=p.target, threshold=p.threshold
     )
-    schedule = SCHEDULES.get(p.schedule)(
-        final=p.target, start=p.start_round, end=p.end_round, frequency=p.frequency
+    b = cfg.bandit
+    schedule: Schedule = (
+        BanditSchedule(
+            policy=make_policy(
+                name=b.policy, arms=len(b.steps), discount=b.discount, seed=cfg.seed
+            ),
+            steps=b.steps,
+            final=p.target,
+            start=p.start_round,
+        )
+        if b.enabled
+        else SCHEDULES.get(p.schedule)(
+            final=p.target, start=p.start_round, end=p.end_round, frequency=p.frequency
+        )
     )
     pruner = make_pruner(name=p.pruner, threshold=p.threshold)
     st = cfg.structured
@@ -83,9 +105,27 @@ def build_strategy(
     wrapped = PRUNING_MODES.get(p.mode)(
         inner=inner, order=order, pruner=pruner, schedule=hybrid or schedule, seed=cfg.seed
     )
+    if isinstance(schedule, BanditSchedule):
+        wrapped = BanditPruning(inner=wrapped, schedule=schedule)
     if offsets is not None:
-        assert isinstance(wrapped, ClientSidePruning)  # the config checked pruning.mode
+        # the config checked pruning.mode = client
         wrapped = AdaptiveClientPruning(inner=wrapped, offsets=offsets)
+    if cfg.dst.enabled:
+        d = cfg.dst
+        wrapped = FedDST(
+            inner=wrapped,
+            alpha=d.alpha,
+            every=d.every,
+            start_round=d.start_round,
+            end_round=d.end_round or cfg.federation.rounds,
+            min_votes=d.min_votes,
+            regrow_epochs=d.regrow_epochs,
+        )
+    a = cfg.adaptive
+    if a.enabled and "feedback" in a.by:
+        wrapped = PerformanceFeedback(
+            inner=wrapped, tolerance=a.tolerance, step=a.step, high=a.max_extra
+        )
     if st.mode == "none":
         return wrapped
     if model is None or example_input is None:
@@ -143,6 +183,9 @@ def adaptive_offsets(cfg: ExperimentConfig, *, sizes: list[int]) -> dict[int, fl
         ],
         "data": lambda: [float(n) for n in sizes],
     }
-    parts = [capacity_offsets(capacity=capacity[k](), max_extra=a.max_extra) for k in a.by]
+    kinds = [k for k in a.by if k in capacity]  # feedback is learned, not fixed up front
+    if not kinds:
+        return None
+    parts = [capacity_offsets(capacity=capacity[k](), max_extra=a.max_extra) for k in kinds]
     mean = np.mean(np.stack(parts), axis=0)
     return {cid: float(x) for cid, x in enumerate(mean)}

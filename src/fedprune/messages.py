@@ -51,6 +51,10 @@ class Instruction:
     adv_fraction: float = 0.0
     # worker processes training this client data-parallel (fedprune.silo); 1: in process
     silo_workers: int = 1
+    # dynamic sparse training: after training, swap this fraction of the kept weights (drop the
+    # smallest, regrow the largest-gradient pruned ones), then train regrow_epochs more
+    regrow: float = 0.0
+    regrow_epochs: int = 1
 
     def with_prune(self, prune: PruneOrder | None) -> Instruction:
         """A copy with ``prune`` set."""

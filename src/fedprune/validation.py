@@ -14,6 +14,7 @@ from torch import Tensor
 from fedprune.aggregate import update_norm
 from fedprune.messages import GlobalModel
 from fedprune.payload import PayloadError
+from fedprune.prune.regrow import regrow_count
 
 
 def check_pruned_zero(*, params: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> None:
@@ -28,19 +29,33 @@ def check_pruned_zero(*, params: Mapping[str, Tensor], masks: Mapping[str, Tenso
             raise PayloadError(f"{name}: {stray} entries pruned in the update's mask are not zero")
 
 
-def check_no_revival(*, masks: Mapping[str, Tensor], model: GlobalModel) -> None:
-    """An update must not keep entries the global mask pruned.
+def check_no_revival(
+    *, masks: Mapping[str, Tensor], model: GlobalModel, regrow: float = 0.0
+) -> None:
+    """An update must not keep entries the global mask pruned, beyond what it was asked to
+    regrow.
 
     Clients train under the global mask and pruners never revive a weight, so an honest update's
-    mask lies within the global one in every pruning mode.
+    mask lies within the global one in every pruning mode. A client told to readjust its mask
+    (dynamic sparse training, ``regrow`` > 0) may grow at most ``regrow_count`` entries per
+    tensor and must keep no more entries than the global mask does.
     """
     for name, keep in masks.items():
         allowed = model.masks.get(name)
         if allowed is None:
             continue
         revived = int((keep & ~allowed).sum())
-        if revived:
-            raise PayloadError(f"{name}: revives {revived} entries pruned in the global mask")
+        kept, pruned = int(allowed.sum()), int((~allowed).sum())
+        budget = regrow_count(kept=kept, pruned=pruned, fraction=regrow) if regrow else 0
+        if revived > budget:
+            raise PayloadError(
+                f"{name}: revives {revived} entries pruned in the global mask"
+                + (f" (asked to regrow at most {budget})" if regrow else "")
+            )
+        if regrow and int(keep.sum()) > kept:
+            raise PayloadError(
+                f"{name}: keeps {int(keep.sum())} entries after regrowing, the global mask {kept}"
+            )
 
 
 def check_norm(
@@ -65,6 +80,7 @@ def check_update(
     masks: Mapping[str, Tensor],
     model: GlobalModel,
     max_norm: float | None = None,
+    regrow: float = 0.0,
 ) -> None:
     """Run every check on a decoded update; raise ``PayloadError`` naming the first failure.
 
@@ -76,8 +92,10 @@ def check_update(
         The global model the round sent.
     max_norm:
         ``federation.max_update_norm``; ``None`` skips the norm check.
+    regrow:
+        The fraction the client was told to swap (``Instruction.regrow``); 0 allows no growth.
     """
     check_pruned_zero(params=params, masks=masks)
-    check_no_revival(masks=masks, model=model)
+    check_no_revival(masks=masks, model=model, regrow=regrow)
     if max_norm is not None:
         check_norm(params=params, masks=masks, model=model, max_norm=max_norm)

@@ -1,4 +1,4 @@
-"""Strategies: what happens in a round (FedAvg, FedOpt, FedProx) and pruning wrappers."""
+"""Strategies: what happens in a round (FedAvg, FedOpt, FedProx, HeteroFL) and pruning wrappers."""
 
 from fedprune.strategy.base import STRATEGIES, Strategy
 from fedprune.strategy.client_pruning import ClientSidePruning
@@ -9,6 +9,7 @@ from fedprune.strategy.fedavgm import FedAvgM
 from fedprune.strategy.fedopt import FedOpt
 from fedprune.strategy.fedprox import FedProx
 from fedprune.strategy.fedyogi import FedYogi
+from fedprune.strategy.heterofl import HeteroFL
 from fedprune.strategy.server_pruning import ServerSidePruning
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "FedOpt",
     "FedProx",
     "FedYogi",
+    "HeteroFL",
     "ServerSidePruning",
     "Strategy",
 ]

@@ -9,7 +9,6 @@ import numpy as np
 
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.strategy.base import Strategy
-from fedprune.strategy.client_pruning import ClientSidePruning
 
 
 def capacity_offsets(*, capacity: Sequence[float], max_extra: float) -> np.ndarray:
@@ -33,7 +32,7 @@ class AdaptiveClientPruning(Strategy):
     every client starts the next round from the same model.
     """
 
-    def __init__(self, *, inner: ClientSidePruning, offsets: Mapping[int, float]) -> None:
+    def __init__(self, *, inner: Strategy, offsets: Mapping[int, float]) -> None:
         self.inner, self.offsets = inner, dict(offsets)
 
     def configure_round(

@@ -25,6 +25,12 @@ class Strategy(ABC):
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
         """The next global model from this round's validated ``updates``."""
 
+    def client_view(self, *, cid: int, model: GlobalModel) -> GlobalModel:
+        """What client ``cid`` is sent and trains: the global model itself, unless the strategy
+        gives clients submodels (HeteroFL's widths); a wrapper asks its ``inner``."""
+        inner = getattr(self, "inner", None)
+        return inner.client_view(cid=cid, model=model) if isinstance(inner, Strategy) else model
+
     def remap(self, *, maps: Mapping[str, Tensor]) -> None:
         """Follow a structural change: ``new = old.reshape(-1)[maps[name]]`` for per-weight state.
 

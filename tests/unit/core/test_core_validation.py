@@ -61,3 +61,23 @@ def test_the_norm_bound_counts_kept_entries_against_the_global_model() -> None:
     ):
         check_norm(**big, model=GLOBAL, max_norm=4.9)
     check_update(**big, model=GLOBAL, max_norm=None)  # no bound configured: no check
+
+
+def test_a_client_asked_to_regrow_may_revive_its_budget_and_no_more() -> None:
+    from fedprune.messages import GlobalModel
+    from fedprune.payload import PayloadError
+    from fedprune.validation import check_no_revival
+
+    allowed = torch.tensor([True] * 6 + [False] * 4)
+    model = GlobalModel(params={"w": torch.zeros(10)}, masks={"w": allowed})
+    swap2 = torch.tensor([True] * 4 + [False] * 2 + [True] * 2 + [False] * 2)
+    swap3 = torch.tensor([True] * 3 + [False] * 3 + [True] * 3 + [False])
+    grows_only = torch.tensor([True] * 6 + [True, False, False, False])
+
+    check_no_revival(masks={"w": swap2}, model=model, regrow=1 / 3)  # budget round(6/3) = 2
+    with pytest.raises(PayloadError, match=r"revives 3 .* at most 2"):
+        check_no_revival(masks={"w": swap3}, model=model, regrow=1 / 3)
+    with pytest.raises(PayloadError, match="keeps 7 entries after regrowing"):
+        check_no_revival(masks={"w": grows_only}, model=model, regrow=1 / 3)
+    with pytest.raises(PayloadError, match="revives 2 entries pruned"):
+        check_no_revival(masks={"w": swap2}, model=model)
