@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from fedprune.messages import ClientJob, ClientReply
 from fedprune.registry import Registry
+
+if TYPE_CHECKING:
+    from fedprune.config import ExperimentConfig
 
 ClientWork = Callable[[ClientJob], ClientReply]
 
@@ -20,6 +24,15 @@ class Engine(ABC):
     @abstractmethod
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
         """One reply per job, in job order."""
+
+    @classmethod
+    def from_config(cls, config: ExperimentConfig) -> Engine:
+        """The engine for ``config``; engines that need no settings ignore it."""
+        return cls()
+
+    def round_metrics(self) -> dict[str, Any]:
+        """Extra entries for the last round's row (an engine's own byte counts); none here."""
+        return {}
 
     def close(self) -> None:  # noqa: B027  (optional hook; most engines hold nothing)
         """Release workers or connections."""
