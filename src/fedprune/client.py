@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -11,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from fedprune.attacks import HONEST, Adversary, attack_generator
-from fedprune.codec import ErrorFeedback, Pipeline, encode_pipeline
+from fedprune.codec import CodecError, ErrorFeedback, Pipeline, encode_pipeline
 from fedprune.messages import ClientJob, ClientReply, PruneOrder
 from fedprune.payload import (
     FP32,
@@ -26,6 +27,7 @@ from fedprune.privacy.local import privatize
 from fedprune.prune import CRITERIA, PRUNERS, Need, Pruner
 from fedprune.prune.criteria import INIT_BATCHES
 from fedprune.prune.mask import apply_masks
+from fedprune.prune.regrow import regrow_masks
 from fedprune.prune.structured import channel_scores, conform
 from fedprune.silo import train_data_parallel
 from fedprune.training import GradientMean, evaluate, loss_gradients, train_local
@@ -56,8 +58,9 @@ def client_seed(*, seed: int, rnd: int, cid: int) -> int:
 class Uplink:
     """How a client encodes its update: the codec pipeline, weights or deltas, error feedback.
 
-    With ``delta`` the client sends ``trained - received``; with ``error_feedback`` too, what the
-    pipeline drops is kept in a per-client residual and added to the next update (DGC/STC).
+    With ``delta`` the client sends ``trained - received`` at the entries its mask keeps, with
+    that mask; with ``error_feedback`` too, what the pipeline drops is kept in a per-client
+    residual and added to the next update (DGC/STC), except at pruned entries.
     """
 
     pipeline: Pipeline = FP32
@@ -83,8 +86,12 @@ class ClientWorker:
         seed: int,
         uplink: Uplink | None = None,
         adversary: Adversary | None = None,
+        cache_masks: bool = False,
     ) -> None:
         self.model = model
+        # the architecture as built: a client sent a *wider* model than it holds (HeteroFL's
+        # widths change from client to client) starts again from it
+        self.pristine = copy.deepcopy(model)
         self.prunable = list(prunable)
         self.data = data
         self.seed = seed
@@ -93,15 +100,25 @@ class ClientWorker:
         self.uplink = uplink or Uplink()
         # client memory: error-feedback residuals, per client id
         self.feedback: dict[int, ErrorFeedback] = {}
+        # and, for a mask-known downlink, the last global masks each client received
+        self.cache_masks = cache_masks
+        self.masks_held: dict[int, dict[str, Tensor]] = {}
         # simulated attackers (evaluation only): their hooks poison data, model or payload
         self.adversary = adversary
 
     def state_dict(self) -> dict[str, Any]:
-        """Client memory that outlives a round: ``{"feedback": {cid: residual state}}``.
+        """Client memory that outlives a round: ``{"feedback": {cid: residual state}, "masks":
+        {cid: {name: mask}}}``.
 
         The model is not state: each job reloads it from the downlink (and its structure too).
         """
-        return {"feedback": {str(c): ef.state_dict() for c, ef in sorted(self.feedback.items())}}
+        return {
+            "feedback": {str(c): ef.state_dict() for c, ef in sorted(self.feedback.items())},
+            "masks": {
+                str(c): {n: m.clone() for n, m in held.items()}
+                for c, held in sorted(self.masks_held.items())
+            },
+        }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore ``state_dict()``; residuals must belong to this uplink's pipeline."""
@@ -111,6 +128,11 @@ class ClientWorker:
             ef.load_state_dict(saved)
             feedback[int(cid)] = ef
         self.feedback = feedback
+        # checkpoints from before the mask cache hold no "masks"
+        self.masks_held = {
+            int(c): {n: m.to(torch.bool).clone() for n, m in held.items()}
+            for c, held in state.get("masks", {}).items()
+        }
 
     def __call__(self, job: ClientJob) -> ClientReply:
         attack = self.adversary.attack_of(job.cid) if self.adversary else HONEST
@@ -119,9 +141,7 @@ class ClientWorker:
         x, y = attack.poison_data(x=data.x, y=data.y, generator=agen)
         data = replace(data, x=x, y=y)
         self._follow_structure(job.downlink, example_input=data.x[:1])
-        params, masks = unpack_model(
-            payload=job.downlink, reference=self.reference, prunable=self.prunable
-        )
+        params, masks = self._decode_downlink(job)
         load_sent_state(self.model, params)
         gen = torch.Generator().manual_seed(client_seed(seed=self.seed, rnd=job.rnd, cid=job.cid))
         order = job.instruction.prune
@@ -160,8 +180,15 @@ class ClientWorker:
                 generator=gen,
                 gradients=running,
             )
+        if job.instruction.regrow > 0:
+            masks = self._regrow(data=data, masks=masks, job=job, generator=gen)
         state = {k: v.detach() for k, v in self.model.state_dict().items() if v.is_floating_point()}
         if order is not None:
+            if data.x_val is not None and data.y_val is not None and len(data.y_val):
+                # what pruning costs this client, for performance-feedback adaptive pruning
+                metrics["val_accuracy_unpruned"] = evaluate(
+                    model=self.model, x=data.x_val, y=data.y_val
+                )[0]
             grads = running.mean() if running is not None else grads
             if getattr(PRUNERS.get(order.pruner), "needs_data", False):
                 masks = self._prune_on_data(state=state, masks=masks, order=order, data=data)
@@ -201,6 +228,29 @@ class ClientWorker:
             channel_scores=self._channel_scores(wanted, data, job=job) if wanted else b"",
         )
 
+    def _decode_downlink(self, job: ClientJob) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+        """The received model and masks; a mask-known downlink is read with the masks this
+        client cached last time, and a missing or stale cache raises ``CodecError``."""
+        held = self.masks_held.get(job.cid) if self.cache_masks else None
+        if held is not None:  # masks of a shape since pruned away cannot serve (decode refuses)
+            ref = self.reference
+            held = {n: m for n, m in held.items() if n in ref and m.shape == ref[n].shape}
+        try:
+            params, masks = unpack_model(
+                payload=job.downlink,
+                reference=self.reference,
+                prunable=self.prunable,
+                known_masks=held,
+            )
+        except CodecError as exc:
+            cached = "no cached masks" if held is None else "cached masks"
+            raise CodecError(
+                f"client {job.cid} ({cached}) cannot read its downlink: {exc}"
+            ) from None
+        if self.cache_masks:
+            self.masks_held[job.cid] = {n: m.clone() for n, m in masks.items()}
+        return params, masks
+
     def _follow_structure(self, downlink: bytes, *, example_input: Tensor) -> None:
         """Shrink the client's model when the server sends a structurally pruned one.
 
@@ -212,6 +262,14 @@ class ClientWorker:
             n in self.reference and tuple(self.reference[n].shape) == s for n, s in shapes.items()
         ):
             return
+        grows = any(
+            n in self.reference
+            and len(s) == self.reference[n].dim()
+            and any(a > b for a, b in zip(s, self.reference[n].shape, strict=True))
+            for n, s in shapes.items()
+        )
+        if grows:
+            self.model = copy.deepcopy(self.pristine)
         conform(model=self.model, example_input=example_input, shapes=shapes)
         self.reference = sent_state(self.model)
 
@@ -255,13 +313,55 @@ class ClientWorker:
         if not up.delta:
             return pack_model(params=state, masks=masks, pipeline=up.pipeline, rng=rng)
         delta = {k: state[k] - received[k] for k in state}
-        # top-k selects within the kept entries; delta mode implies no client-side pruning, so
-        # these are the global masks, which a mask-known server holds
+        # the masks the model now holds: the global ones (which a mask-known server holds too)
+        # or, with client-side pruning, the client's own, which travel so the server can zero
+        # what it pruned; top-k (refused with client pruning) selects within them
         sent_masks = masks_to_send(masks=masks, pipeline=up.pipeline)
         if up.error_feedback:
             ef = self.feedback.setdefault(job.cid, ErrorFeedback(pipeline=up.pipeline))
-            return ef.step(update=delta, masks=sent_masks, rng=rng).payload
+            payload = ef.step(update=delta, masks=sent_masks, rng=rng).payload
+            ef.drop_outside(masks=sent_masks)
+            return payload
         return encode_pipeline(tensors=delta, masks=sent_masks, pipeline=up.pipeline, rng=rng)
+
+    def _regrow(
+        self,
+        *,
+        data: ClientData,
+        masks: dict[str, Tensor],
+        job: ClientJob,
+        generator: torch.Generator,
+    ) -> dict[str, Tensor]:
+        """FedDST's readjustment of the trained model: swap ``regrow`` of each tensor's kept
+        weights (smallest out, largest dense-gradient pruned ones in, starting at 0), then train
+        ``regrow_epochs`` more under the new mask so grown weights learn before upload."""
+        instr = job.instruction
+        names = list(masks)
+        grads = loss_gradients(
+            model=self.model,
+            x=data.x,
+            y=data.y,
+            names=names,
+            batch_size=instr.batch_size,
+            batches=INIT_BATCHES,
+            generator=generator,
+        )
+        state = self.model.state_dict()
+        new = regrow_masks(
+            masks=masks, weights={n: state[n] for n in names}, grads=grads, fraction=instr.regrow
+        )
+        with torch.no_grad():
+            apply_masks({n: state[n] for n in names}, new)
+        if instr.regrow_epochs:
+            train_local(
+                model=self.model,
+                x=data.x,
+                y=data.y,
+                masks=new,
+                instruction=replace(instr, epochs=instr.regrow_epochs, regrow=0.0),
+                generator=generator,
+            )
+        return new
 
     def _init_gradients(
         self, *, data: ClientData, names: list[str], job: ClientJob, generator: torch.Generator

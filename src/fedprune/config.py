@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,8 @@ class DataConfig(_Section):
 
     dataset: str = "mnist10k"
     root: str | None = None
+    # keyword options of the dataset's loader, e.g. {speakers: 40} for speech_digits
+    options: dict[str, int | float | str | bool] = Field(default_factory=dict)
     partition: Literal["iid", "dirichlet", "shards", "natural"] = "dirichlet"
     alpha: float = Field(0.5, gt=0)
     classes_per_client: int = Field(2, ge=1)
@@ -67,6 +70,8 @@ class ModelConfig(_Section):
     """Which registered model to train."""
 
     name: str = "cnn"
+    # transfer learning: start from this fedprune model file (a run's model.safetensors)
+    init_from: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -114,11 +119,16 @@ class FederationConfig(_Section):
     rounds: int = Field(50, ge=1)
     clients_per_round: int | None = Field(10, ge=1)
     fraction: float | None = Field(None, gt=0, le=1)
-    strategy: Literal["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox"] = "fedavg"
+    strategy: Literal[
+        "fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "heterofl"
+    ] = "fedavg"
     aggregator: Literal[
         "mean", "masked_mean", "median", "trimmed_mean", "krum", "multi_krum", "norm_bound"
     ] = "mean"
     # Options of the strategy (server optimiser) and aggregator; unset: the component's default.
+    # heterofl: the width rates of the submodels and the share of clients at each
+    widths: list[float] | None = None
+    width_shares: list[float] | None = None
     server_lr: float | None = Field(None, gt=0)
     server_momentum: float | None = Field(None, ge=0, lt=1)
     beta1: float | None = Field(None, ge=0, lt=1)
@@ -327,23 +337,72 @@ class EdgeConfig(_Section):
         return self
 
 
-AdaptiveBy = Literal["bandwidth", "data"]
+AdaptiveBy = Literal["bandwidth", "data", "feedback"]
 
 
 class AdaptiveConfig(_Section):
     """Adaptive per-client pruning (client-side pruning only): up to ``max_extra`` more
     sparsity for clients with less upload bandwidth (``by`` has ``bandwidth``: the ``edge``
-    tiers) or less data (``data``); with both, the offsets are averaged."""
+    tiers) or less data (``data``); with both, the offsets are averaged. ``feedback`` adds a
+    learned offset per client: ``step`` less after its validation accuracy fell by more than
+    ``tolerance`` when it pruned, ``step`` more when it held (needs ``data.val_fraction``)."""
 
     enabled: bool = False
     by: list[AdaptiveBy] = Field(default_factory=lambda: list[AdaptiveBy](["bandwidth"]))
     max_extra: float = Field(0.15, ge=0, lt=1)
+    tolerance: float = Field(0.02, ge=0, le=1)
+    step: float = Field(0.05, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _some(self) -> AdaptiveConfig:
         if self.enabled and not self.by:
-            raise ValueError("adaptive.by must name at least one of: bandwidth, data")
+            raise ValueError("adaptive.by must name at least one of: bandwidth, data, feedback")
         return self
+
+
+class DSTConfig(_Section):
+    """Dynamic sparse training, FedDST (``fedprune.strategy.feddst``): from ``start_round``,
+    every ``every`` rounds the clients swap a cosine-annealed fraction ``alpha`` of their kept
+    weights (smallest out, largest-gradient pruned ones in; annealed to 0 at ``end_round``,
+    default ``federation.rounds``) and train ``regrow_epochs`` more; the server keeps a grown
+    entry with at least ``min_votes`` clients and holds the density. The pruning schedule sets
+    the density first, so ``start_round`` must come after it; the aggregator must be
+    ``masked_mean``."""
+
+    enabled: bool = False
+    alpha: float = Field(0.3, gt=0, le=1)
+    every: int = Field(5, ge=1)
+    start_round: int = Field(5, ge=1)
+    end_round: int | None = Field(None, ge=1)
+    min_votes: int = Field(1, ge=1)
+    regrow_epochs: int = Field(1, ge=0)
+
+
+class BanditConfig(_Section):
+    """A learned pruning schedule (``fedprune.strategy.bandit``): each round a bandit
+    ``policy`` picks one of ``steps`` to add to the sparsity (up to ``pruning.target``, from
+    ``pruning.start_round``), rewarded by the clients' validation accuracy gained per share of
+    a dense upload; ``discount`` fades old rewards. Needs ``data.val_fraction``."""
+
+    enabled: bool = False
+    policy: str = "ucb"
+    steps: list[float] = Field(default_factory=lambda: [0.0, 0.05, 0.1, 0.2])
+    discount: float = Field(0.9, gt=0, le=1)
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, v: str) -> str:
+        from fedprune.bandit import POLICIES
+
+        POLICIES.get(v)
+        return v
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, v: list[float]) -> list[float]:
+        if not v or any(not 0 <= s <= 1 for s in v):
+            raise ValueError("bandit.steps must be a non-empty list of steps in [0, 1]")
+        return v
 
 
 class CodecConfig(_Section):
@@ -370,20 +429,24 @@ class CodecConfig(_Section):
             raise ValueError("codec.uplink with topk needs codec.delta = true (top-k of updates)")
         if self.error_feedback and not self.delta:
             raise ValueError("codec.error_feedback needs codec.delta = true")
-        if down.mask == "known":
-            raise ValueError(
-                "codec.downlink cannot be mask-known: clients do not hold the new global mask"
-            )
         if down.topk is not None:
             raise ValueError("codec.downlink cannot use topk: it would prune the global model")
         return self
 
 
 class EngineConfig(_Section):
-    """Where client work runs."""
+    """Where client work runs.
 
-    name: Literal["local"] = "local"
+    ``flower`` runs each round's clients through Flower's Ray simulation (``fedprune[flower]``):
+    ``client_cpus`` CPUs per client actor, on the Ray cluster at ``ray_address`` (``"auto"``:
+    the one this machine joined; unset: a local one), replies awaited ``timeout`` seconds.
+    """
+
+    name: Literal["local", "flower"] = "local"
     threads: int | None = Field(None, ge=1)
+    client_cpus: float = Field(1.0, gt=0)
+    ray_address: str | None = None
+    timeout: float = Field(600.0, gt=0)
 
 
 class AttackConfig(_Section):
@@ -463,6 +526,8 @@ class ExperimentConfig(_Section):
     """A whole experiment; every default together is the embedded default run."""
 
     seed: int = 0
+    # a preset of data, model and training defaults (fedprune.tasks.TASKS); explicit keys win
+    task: str | None = None
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
@@ -472,19 +537,35 @@ class ExperimentConfig(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     edge: EdgeConfig = EdgeConfig()
     adaptive: AdaptiveConfig = AdaptiveConfig()
+    bandit: BanditConfig = BanditConfig()
+    dst: DSTConfig = DSTConfig()
     codec: CodecConfig = CodecConfig()
     engine: EngineConfig = EngineConfig()
     attack: AttackConfig = AttackConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
     secagg: SecAggConfig = SecAggConfig()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _task_defaults(cls, data: Any) -> Any:
+        from fedprune.tasks import with_task_defaults
+
+        return with_task_defaults(data) if isinstance(data, Mapping) else data
+
     @model_validator(mode="after")
     def _fits(self) -> ExperimentConfig:
         up = self.codec.uplink
-        if self.pruning.mode == "client" and (self.codec.delta or "mask-known" in up):
+        if self.pruning.mode == "client" and "mask-known" in up:
             raise ValueError(
-                "codec.delta and a mask-known codec.uplink need pruning.mode 'server' or 'none': "
-                "with client-side pruning the server does not know the client's mask"
+                "a mask-known codec.uplink needs pruning.mode 'server' or 'none': with "
+                "client-side pruning the server does not know the client's mask (codec.delta "
+                "works: the client's mask travels with its update)"
+            )
+        if self.pruning.mode == "client" and up.startswith("topk"):
+            raise ValueError(
+                "codec.uplink with topk needs pruning.mode 'server' or 'none': its mask on the "
+                "wire is the top-k selection, so the server could not tell the entries the "
+                "client pruned from those top-k left for a later round"
             )
         if self.structured.mode != "none" and self.codec.error_feedback:
             raise ValueError(
@@ -506,8 +587,60 @@ class ExperimentConfig(_Section):
                 "outside the guarantee: use pruning.mode 'server' or 'none' (masks shared by "
                 "all), or set privacy.allow_private_masks = true"
             )
+        if self.federation.strategy == "heterofl":
+            clash = [
+                name
+                for name, on in (
+                    ("pruning.mode = client", self.pruning.mode == "client"),
+                    ("privacy", self.privacy.mode != "none"),
+                    ("structured", self.structured.mode != "none"),
+                    ("codec.delta", self.codec.delta),
+                    ("secagg", self.secagg.enabled),
+                    ("dst", self.dst.enabled),
+                )
+                if on
+            ]
+            if clash:
+                raise ValueError(
+                    f"federation.strategy = 'heterofl' gives clients submodels of other shapes; "
+                    f"not supported with {', '.join(clash)}"
+                )
+        elif self.federation.widths is not None or self.federation.width_shares is not None:
+            raise ValueError("federation.widths / width_shares are options of strategy 'heterofl'")
+        if self.dst.enabled:
+            p = self.pruning
+            settled = p.start_round if p.schedule == "oneshot" else p.end_round
+            if p.mode == "none" or self.dst.start_round <= settled:
+                raise ValueError(
+                    f"dst.start_round ({self.dst.start_round}) must come after the pruning "
+                    f"schedule has set the density (round {settled}, pruning.mode client or "
+                    "server): FedDST holds a density, it does not reach one"
+                )
+            if self.federation.aggregator != "masked_mean":
+                raise ValueError(
+                    "dst needs federation.aggregator = 'masked_mean': a client that dropped an "
+                    "entry must not pull its average to zero"
+                )
+            if self.bandit.enabled:
+                raise ValueError("dst and bandit both steer the mask: enable one")
+        if self.bandit.enabled and self.pruning.mode == "none":
+            raise ValueError("bandit picks pruning steps: set pruning.mode to client or server")
+        if self.bandit.enabled and not (self.data.val_fraction or self.data.cv_folds):
+            raise ValueError(
+                "bandit is rewarded by the clients' validation accuracy: set data.val_fraction "
+                "(e.g. 0.1)"
+            )
         if self.adaptive.enabled and self.pruning.mode != "client":
             raise ValueError("adaptive per-client pruning needs pruning.mode = 'client'")
+        if (
+            self.adaptive.enabled
+            and "feedback" in self.adaptive.by
+            and not (self.data.val_fraction or self.data.cv_folds)
+        ):
+            raise ValueError(
+                "adaptive.by = feedback measures each client's validation accuracy: set "
+                "data.val_fraction (e.g. 0.1)"
+            )
         if self.edge.enabled and self.secagg.enabled:
             raise ValueError(
                 "edge simulation with secure aggregation is not supported yet: dropouts would "
@@ -565,7 +698,7 @@ _FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Apply ``section.key=value`` overrides; values parse as YAML scalars (``0.8``, ``true``)."""
-    out: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+    out: dict[str, Any] = copy.deepcopy(dict(data))
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key:

@@ -35,6 +35,7 @@ from fedprune.data import (
     split_fold,
     split_validation,
 )
+from fedprune.downlink import DownlinkEncoder
 from fedprune.edge import EdgeModel, round_seconds
 from fedprune.engine import ENGINES
 from fedprune.ledger import Ledger
@@ -59,6 +60,7 @@ from fedprune.payload import (
     pack_model,
     sent_state,
     unpack_delta,
+    unpack_masked_delta,
     unpack_model,
 )
 from fedprune.profile import count_macs
@@ -68,6 +70,7 @@ from fedprune.results import RunWriter, read_rounds
 from fedprune.secagg.federation import from_config as secure_aggregation
 from fedprune.strategy.base import privacy_spent
 from fedprune.training import evaluate
+from fedprune.transfer import load_pretrained
 from fedprune.validation import check_update
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,22 @@ PARTITION_PARAMS: dict[str, Callable[[Any], dict[str, Any]]] = {
 
 def _tensors(ds: ArrayDataset) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(ds.x), torch.from_numpy(ds.y)
+
+
+def _check_inputs_fit(config: ExperimentConfig, train: ArrayDataset) -> None:
+    """Refuse what perturbs input values when the inputs are token ids, not features."""
+    if train.vocab_size is None:
+        return
+    if config.train.adversarial != "none":
+        raise ValueError(
+            f"train.adversarial = {config.train.adversarial!r} perturbs input features; dataset "
+            f"{train.name!r} has token-id inputs, which it cannot perturb"
+        )
+    if config.attack.kind == "backdoor":
+        raise ValueError(
+            f"attack.kind = 'backdoor' stamps a pixel trigger; dataset {train.name!r} has "
+            "token-id inputs"
+        )
 
 
 @dataclass
@@ -101,7 +120,10 @@ class Experiment:
         self.cfg = config
         if config.engine.threads:
             torch.set_num_threads(config.engine.threads)
-        split = load_dataset(name=config.data.dataset, root=config.data.root)
+        split = load_dataset(
+            name=config.data.dataset, root=config.data.root, options=config.data.options
+        )
+        _check_inputs_fit(config, split.train)
         self.test_x, self.test_y = _tensors(split.test)
         rng = np.random.default_rng(config.seed)
         d = config.data
@@ -117,11 +139,18 @@ class Experiment:
             name=config.model.name,
             input_shape=tuple(split.train.x.shape[1:]),
             num_classes=split.train.num_classes,
+            vocab_size=split.train.vocab_size,
         )
         self.model = build_model(
             name=config.model.name,
             input_shape=self.model_info.input_shape,
             num_classes=self.model_info.num_classes,
+            vocab_size=self.model_info.vocab_size,
+        )
+        self.init_fresh = (
+            None
+            if config.model.init_from is None
+            else load_pretrained(model=self.model, path=config.model.init_from)
         )
         if config.structured.mode != "none" and isinstance(self.model, KerasModule):
             raise ValueError(
@@ -130,14 +159,14 @@ class Experiment:
                 "unstructured pruning (pruning.mode) or a PyTorch model"
             )
         self.prunable = prunable_names(self.model)
-        self.example_input = torch.zeros(1, *split.train.x.shape[1:])
+        self.example_input = torch.zeros_like(torch.from_numpy(split.train.x[:1]))
         self.strategy = build_strategy(
             config,
             model=self.model,
             example_input=self.example_input,
             offsets=adaptive_offsets(config, sizes=[int(d.x.shape[0]) for d in self.client_data]),
         )
-        self.engine = ENGINES.get(config.engine.name)()
+        self.engine = ENGINES.get(config.engine.name).from_config(config)
         self.edge = (
             EdgeModel(config=config.edge, num_clients=config.data.num_clients, seed=config.seed)
             if config.edge.enabled
@@ -164,8 +193,9 @@ class Experiment:
             seed=config.seed,
             uplink=self.uplink,
             adversary=self.adversary,
+            cache_masks=parse_pipeline(config.codec.downlink).mask == "known",
         )
-        self.downlink = parse_pipeline(config.codec.downlink)
+        self.downlink = DownlinkEncoder(pipeline=parse_pipeline(config.codec.downlink))
         self.ledger = Ledger()
         self.dense_macs = count_macs(model=self.model, example_input=self.example_input)
         self.macs = self.dense_macs
@@ -185,6 +215,10 @@ class Experiment:
         self.rejected = self.failed = 0
         # this round's refused updates and, when it did not aggregate, why (for its row)
         self.round_rejected: list[dict[str, Any]] = []
+        # the swap fraction each client of the round was asked for (dynamic sparse training)
+        self.round_regrow: dict[int, float] = {}
+        self.round_base: dict[str, torch.Tensor] = {}
+        self.round_views: dict[int, GlobalModel] = {}
         self.skipped: str | None = None
 
     def _client_data(
@@ -221,6 +255,7 @@ class Experiment:
         return {
             "strategy": self.strategy.state_dict(),
             "clients": self.worker.state_dict(),
+            "downlink": self.downlink.state_dict(),
             "ledger": self.ledger.state_dict(),
             "rejected": self.rejected,
             "failed": self.failed,
@@ -231,6 +266,8 @@ class Experiment:
         """Restore ``state_dict()`` into this freshly built experiment."""
         self.strategy.load_state_dict(state["strategy"])
         self.worker.load_state_dict(state["clients"])
+        if "downlink" in state:  # absent from checkpoints before per-client downlinks
+            self.downlink.load_state_dict(state["downlink"])
         self.ledger.load_state_dict(state["ledger"])
         self.rejected, self.failed = int(state["rejected"]), int(state["failed"])
         load_rng_state(state["rng"])
@@ -282,25 +319,24 @@ class Experiment:
                 t0 = time.perf_counter()
                 clients = self.sample_clients(rnd)
                 plan = self.strategy.configure_round(rnd=rnd, model=global_model, clients=clients)
-                downlink = pack_model(
-                    params=global_model.params,
-                    masks=global_model.masks,
-                    pipeline=self.downlink,
-                    rng=np.random.default_rng([cfg.seed, rnd, 2**31]),
-                )
+                downlinks = self._downlinks(rnd, global_model, clients)
                 jobs = [
-                    ClientJob(rnd=rnd, cid=c, instruction=plan[c], downlink=downlink)
+                    ClientJob(rnd=rnd, cid=c, instruction=plan[c], downlink=downlinks[c])
                     for c in clients
                 ]
+                self.round_base = self._received(global_model)
                 for job in jobs:
-                    self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=downlink)
+                    self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=job.downlink)
                 replies = self.engine.run(jobs=jobs, work=self.worker)
-                replies, sim = self._edge_round(rnd, jobs, replies, len(downlink))
+                wire = self.engine.round_metrics()
+                replies, sim = self._edge_round(rnd, jobs, replies)
+                self.round_regrow = {c: plan[c].regrow for c in clients}
                 updates = self._collect(rnd, replies, global_model)
                 global_model = self._aggregate(rnd, global_model, updates)
                 row = self._round_row(rnd, global_model, updates, t0)
                 before = result.rounds[-1].get("sim_seconds_total") if result.rounds else 0.0
                 row["sim_seconds"] = sim
+                row.update(wire)
                 row["sim_seconds_total"] = None if sim is None else (before or 0.0) + sim
                 result.rounds.append(row)
                 if writer:
@@ -325,7 +361,7 @@ class Experiment:
         return result
 
     def _edge_round(
-        self, rnd: int, jobs: list[ClientJob], replies: list[ClientReply], down_bytes: int
+        self, rnd: int, jobs: list[ClientJob], replies: list[ClientReply]
     ) -> tuple[list[ClientReply], float | None]:
         """With edge simulation: each client's simulated time; dropouts and deadline misses
         become failed replies (their uploads never arrive, so they are not counted)."""
@@ -335,7 +371,7 @@ class Experiment:
         outcomes = self.edge.outcomes(
             rnd=rnd,
             clients=[j.cid for j in jobs],
-            down_bytes=down_bytes,
+            down_bytes=[len(j.downlink) for j in jobs],
             up_bytes=[len(by_cid[j.cid].payload) + len(by_cid[j.cid].channel_scores) for j in jobs],
             examples=[int(self.client_data[j.cid].x.shape[0]) for j in jobs],
             epochs=max((j.instruction.epochs for j in jobs), default=1),
@@ -351,14 +387,46 @@ class Experiment:
         ]
         return kept, round_seconds(outcomes=outcomes, deadline=self.cfg.edge.deadline)
 
+    def _downlinks(self, rnd: int, model: GlobalModel, clients: list[int]) -> dict[int, bytes]:
+        """Each client's downlink payload, of the model the strategy gives it (the global model,
+        or a submodel for HeteroFL): one encoding per distinct view."""
+        self.round_views = {c: self.strategy.client_view(cid=c, model=model) for c in clients}
+        groups: dict[int, list[int]] = {}
+        for c in clients:
+            groups.setdefault(id(self.round_views[c]), []).append(c)
+        out: dict[int, bytes] = {}
+        for members in groups.values():
+            out |= self.downlink.payloads(
+                model=self.round_views[members[0]],
+                clients=members,
+                seed=[self.cfg.seed, rnd, 2**31],
+            )
+        return out
+
+    def _received(self, model: GlobalModel) -> dict[str, torch.Tensor]:
+        """The weights the clients decoded this round, which a delta upload is relative to:
+        the global model itself unless the downlink is lossy (fp16, int8...)."""
+        full = self.downlink.full
+        if not self.uplink.delta or (full.values.kind == "fp32" and full.topk is None):
+            return model.params
+        params, _ = unpack_model(
+            payload=self.downlink.last_full, reference=model.params, prunable=self.prunable
+        )
+        return params
+
     def _decode_update(
         self, payload: bytes, model: GlobalModel
     ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         up = self.uplink
         known = model.masks if up.pipeline.mask == "known" else None
+        if up.delta and self.cfg.pruning.mode == "client":
+            # the client's own mask travels with its delta: the server does not know it
+            return unpack_masked_delta(
+                payload=payload, base=self.round_base, prunable=self.prunable
+            )
         if up.delta:
             params = unpack_delta(
-                payload=payload, base=model.params, masks=model.masks, known_masks=known
+                payload=payload, base=self.round_base, masks=model.masks, known_masks=known
             )
             return params, {n: m.clone() for n, m in model.masks.items()}
         return unpack_model(
@@ -372,6 +440,9 @@ class Experiment:
         self.round_rejected = []
         if self.secure is not None:  # the server learns the secure sum only: nothing to check
             self.failed += sum(r.error is not None for r in replies)
+            for reply in replies:
+                if reply.error is not None:
+                    self.downlink.forget(reply.cid)
             updates, self.round_rejected = self.secure.collect(
                 rnd=rnd, replies=replies, model=model
             )
@@ -380,6 +451,7 @@ class Experiment:
         for reply in replies:
             if reply.error is not None:
                 self.failed += 1
+                self.downlink.forget(reply.cid)
                 log.warning("round %d: client %d failed: %s", rnd, reply.cid, reply.error)
                 continue
             self.ledger.record(rnd=rnd, cid=reply.cid, direction="up", payload=reply.payload)
@@ -387,12 +459,14 @@ class Experiment:
                 self.ledger.record(
                     rnd=rnd, cid=reply.cid, direction="up", payload=reply.channel_scores
                 )
+            view = self.round_views.get(reply.cid, model)  # what this client was sent
             try:
-                params, masks = self._decode_update(reply.payload, model)
+                params, masks = self._decode_update(reply.payload, view)
                 check_update(
                     params=params,
                     masks=masks,
-                    model=model,
+                    model=view,
+                    regrow=self.round_regrow.get(reply.cid, 0.0),
                     max_norm=self.cfg.federation.max_update_norm,
                 )
                 scores = self._decode_channel_scores(reply.channel_scores, model)
@@ -564,5 +638,7 @@ class Experiment:
             "bytes_total": up + down,
             "rejected_updates": self.rejected,
             "failed_clients": self.failed,
+            # transfer learning: tensors left at fresh initialisation (None: trained from scratch)
+            "init_fresh": self.init_fresh,
             "wall_seconds": time.perf_counter() - started,
         }

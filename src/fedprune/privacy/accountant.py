@@ -35,7 +35,15 @@ class Accountant:
         if not 0 < delta < 1:
             raise ValueError(f"privacy.delta must be in (0, 1), got {delta}")
         self.name, self.delta = name, delta
-        self._impl = ACCOUNTANTS.get(name)()
+        self._factory = ACCOUNTANTS.get(name)
+        self._made: Any = None
+
+    @property
+    def _impl(self) -> Any:
+        # made on first use: importing Opacus costs seconds, and a run without DP never needs it
+        if self._made is None:
+            self._made = self._factory()
+        return self._made
 
     def step(self, *, noise_multiplier: float, sample_rate: float) -> None:
         """Record one round of the subsampled Gaussian mechanism."""
