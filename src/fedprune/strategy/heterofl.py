@@ -64,6 +64,8 @@ class HeteroFL(FedAvg):
         self.shares = np.asarray(shares, dtype=np.float64) / sum(shares)
         self.model, self.example_input, self.seed = copy.deepcopy(model), example_input, seed
         self._maps: dict[float, dict[str, Tensor] | None] = {}
+        self._views_of: GlobalModel | None = None
+        self._views: dict[float, GlobalModel] = {}
 
     def width_of(self, cid: int) -> float:
         """Client ``cid``'s width rate: fixed for the run, from the seed alone."""
@@ -85,13 +87,22 @@ class HeteroFL(FedAvg):
         return self._maps[width]
 
     def client_view(self, *, cid: int, model: GlobalModel) -> GlobalModel:
-        maps = self.maps_for(self.width_of(cid))
-        if maps is None:
-            return model
-        return GlobalModel(
-            params={n: t.reshape(-1)[maps[n]].clone() for n, t in model.params.items()},
-            masks={n: m.reshape(-1)[maps[n]].clone() for n, m in model.masks.items()},
-        )
+        # one submodel object per width and global model, so the server encodes each width's
+        # downlink once (it groups clients by the view they share), not once per client
+        if self._views_of is not model:
+            self._views_of, self._views = model, {}
+        width = self.width_of(cid)
+        if width not in self._views:
+            maps = self.maps_for(width)
+            self._views[width] = (
+                model
+                if maps is None
+                else GlobalModel(
+                    params={n: t.reshape(-1)[maps[n]].clone() for n, t in model.params.items()},
+                    masks={n: m.reshape(-1)[maps[n]].clone() for n, m in model.masks.items()},
+                )
+            )
+        return self._views[width]
 
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
         acc = {n: torch.zeros(t.numel(), dtype=torch.float64) for n, t in model.params.items()}
