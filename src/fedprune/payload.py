@@ -10,6 +10,7 @@ from torch import Tensor
 
 from fedprune.codec import Decoded, Pipeline, decode, encode_pipeline
 from fedprune.codec.frame import read_frame
+from fedprune.finite import all_finite
 
 FP32 = Pipeline()
 
@@ -24,7 +25,11 @@ def sent_state(model: torch.nn.Module) -> dict[str, Tensor]:
     Integer buffers (BatchNorm's ``num_batches_tracked``) are counters local to each copy; they
     stay where they are (``load_sent_state`` leaves them untouched).
     """
-    return {k: v.detach().clone() for k, v in model.state_dict().items() if v.is_floating_point()}
+    return {
+        k: v.detach().clone(memory_format=torch.contiguous_format)  # whatever the model's layout
+        for k, v in model.state_dict().items()
+        if v.is_floating_point()
+    }
 
 
 def load_sent_state(model: torch.nn.Module, params: Mapping[str, Tensor]) -> None:
@@ -87,7 +92,7 @@ def _decode_checked(
         got = decoded.tensors[name]
         if tuple(got.shape) != tuple(ref.shape):
             raise PayloadError(f"{name}: shape {tuple(got.shape)}, expected {tuple(ref.shape)}")
-        if got.is_floating_point() and not bool(torch.isfinite(got).all()):
+        if not all_finite(got):
             raise PayloadError(f"{name}: contains NaN or Inf")
     return decoded
 

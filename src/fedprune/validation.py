@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import torch
 from torch import Tensor
 
 from fedprune.aggregate import update_norm
 from fedprune.messages import GlobalModel
 from fedprune.payload import PayloadError
 from fedprune.prune.regrow import regrow_count
+
+
+def count(t: Tensor) -> int:
+    """Non-zero (for masks: kept) entries of ``t``."""
+    return int(torch.count_nonzero(t))
 
 
 def check_pruned_zero(*, params: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> None:
@@ -24,7 +30,9 @@ def check_pruned_zero(*, params: Mapping[str, Tensor], masks: Mapping[str, Tenso
     from any other decoder, where a value hidden under a pruned flag would still be averaged.
     """
     for name, keep in masks.items():
-        stray = int((params[name][~keep] != 0).sum())
+        if count(keep) == keep.numel():  # nothing pruned (count_nonzero: bool sums are slow)
+            continue
+        stray = count(params[name].masked_fill(keep, 0))
         if stray:
             raise PayloadError(f"{name}: {stray} entries pruned in the update's mask are not zero")
 
@@ -44,17 +52,18 @@ def check_no_revival(
         allowed = model.masks.get(name)
         if allowed is None:
             continue
-        revived = int((keep & ~allowed).sum())
-        kept, pruned = int(allowed.sum()), int((~allowed).sum())
+        kept = count(allowed)
+        pruned = allowed.numel() - kept
+        revived = count(keep & ~allowed) if pruned else 0
         budget = regrow_count(kept=kept, pruned=pruned, fraction=regrow) if regrow else 0
         if revived > budget:
             raise PayloadError(
                 f"{name}: revives {revived} entries pruned in the global mask"
                 + (f" (asked to regrow at most {budget})" if regrow else "")
             )
-        if regrow and int(keep.sum()) > kept:
+        if regrow and count(keep) > kept:
             raise PayloadError(
-                f"{name}: keeps {int(keep.sum())} entries after regrowing, the global mask {kept}"
+                f"{name}: keeps {count(keep)} entries after regrowing, the global mask {kept}"
             )
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import struct
-import zlib
 from dataclasses import dataclass
+
+# ISA-L's CRC-32 is zlib's (same polynomial, same values: the wire format is unchanged) at
+# about 5x the speed, which matters for multi-MB model payloads on every client and round.
+from isal.isal_zlib import crc32
 
 from fedprune.codec.entropy import ENTROPY, EntropyCoder
 from fedprune.codec.errors import CodecError
@@ -43,10 +46,13 @@ class Entry:
 
 def write_frame(entries: list[tuple[str, tuple[int, ...], tuple[int, int, int], bytes]]) -> bytes:
     """Frame ``(name, shape, (mask id, value id, entropy id), body)`` entries, in order."""
-    table = [_HEADER.pack(MAGIC, FORMAT_VERSION, 0, len(entries))]
-    table += [_table_entry(name, shape, ids, len(body)) for name, shape, ids, body in entries]
-    payload = b"".join(table + [body for *_, body in entries])
-    return payload + _CRC.pack(zlib.crc32(payload))
+    parts = [_HEADER.pack(MAGIC, FORMAT_VERSION, 0, len(entries))]
+    parts += [_table_entry(name, shape, ids, len(body)) for name, shape, ids, body in entries]
+    parts += [body for *_, body in entries]
+    crc = 0
+    for part in parts:  # the CRC runs over the parts, so the payload is copied once, by join
+        crc = crc32(part, crc)
+    return b"".join([*parts, _CRC.pack(crc)])
 
 
 def read_frame(payload: bytes | memoryview, *, max_elements: int) -> list[Entry]:
@@ -61,7 +67,7 @@ def read_frame(payload: bytes | memoryview, *, max_elements: int) -> list[Entry]
     if version != FORMAT_VERSION:
         raise CodecError(f"unsupported format version {version}; this build reads {FORMAT_VERSION}")
     (expected_crc,) = _CRC.unpack_from(view, len(view) - _CRC.size)
-    if zlib.crc32(view[: -_CRC.size]) != expected_crc:
+    if crc32(view[: -_CRC.size]) != expected_crc:
         raise CodecError("CRC mismatch: the payload is corrupted or truncated")
     if flags != 0:
         raise CodecError(f"unsupported flags {flags:#04x} for format version {version}")
