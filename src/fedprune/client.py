@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,6 +14,8 @@ from torch import Tensor, nn
 from fedprune.attacks import HONEST, Adversary, attack_generator
 from fedprune.codec import CodecError, ErrorFeedback, Pipeline, encode_pipeline
 from fedprune.messages import ClientJob, ClientReply, PruneOrder
+from fedprune.models.layout import apply_layout
+from fedprune.packed_mask import PackedMask
 from fedprune.payload import (
     FP32,
     load_sent_state,
@@ -87,8 +89,11 @@ class ClientWorker:
         uplink: Uplink | None = None,
         adversary: Adversary | None = None,
         cache_masks: bool = False,
+        channels_last: bool = False,
     ) -> None:
-        self.model = model
+        # the layout training runs in (fedprune.models.layout); kept when the structure changes
+        self.channels_last = channels_last
+        self.model = apply_layout(model, channels_last=channels_last)
         # the architecture as built: a client sent a *wider* model than it holds (HeteroFL's
         # widths change from client to client) starts again from it
         self.pristine = copy.deepcopy(model)
@@ -102,9 +107,36 @@ class ClientWorker:
         self.feedback: dict[int, ErrorFeedback] = {}
         # and, for a mask-known downlink, the last global masks each client received
         self.cache_masks = cache_masks
-        self.masks_held: dict[int, dict[str, Tensor]] = {}
+        self.masks_held: dict[int, dict[str, PackedMask]] = {}  # a bit an entry
         # simulated attackers (evaluation only): their hooks poison data, model or payload
         self.adversary = adversary
+
+    @property
+    def keeps_memory(self) -> bool:
+        """Whether clients remember anything between rounds (so must run where it lives)."""
+        return self.uplink.error_feedback or self.cache_masks
+
+    @staticmethod
+    def empty_state() -> dict[str, Any]:
+        """``state_dict()`` of a worker whose clients remember nothing."""
+        return {"feedback": {}, "masks": {}}
+
+    @staticmethod
+    def merge_states(
+        states: Sequence[Mapping[str, Any]], *, owner: Callable[[int], int]
+    ) -> dict[str, Any]:
+        """One ``state_dict()`` from several workers', each client's memory taken from
+        ``states[owner(cid)]`` (a worker also holds stale copies from before it was forked)."""
+        merged: dict[str, Any] = {}
+        for key in ("feedback", "masks"):
+            owned = [
+                (int(cid), value)
+                for w, state in enumerate(states)
+                for cid, value in state[key].items()
+                if owner(int(cid)) == w
+            ]
+            merged[key] = {str(cid): value for cid, value in sorted(owned, key=lambda o: o[0])}
+        return merged
 
     def state_dict(self) -> dict[str, Any]:
         """Client memory that outlives a round: ``{"feedback": {cid: residual state}, "masks":
@@ -115,7 +147,7 @@ class ClientWorker:
         return {
             "feedback": {str(c): ef.state_dict() for c, ef in sorted(self.feedback.items())},
             "masks": {
-                str(c): {n: m.clone() for n, m in held.items()}
+                str(c): {n: m.unpack() for n, m in held.items()}
                 for c, held in sorted(self.masks_held.items())
             },
         }
@@ -130,7 +162,7 @@ class ClientWorker:
         self.feedback = feedback
         # checkpoints from before the mask cache hold no "masks"
         self.masks_held = {
-            int(c): {n: m.to(torch.bool).clone() for n, m in held.items()}
+            int(c): {n: PackedMask.pack(m) for n, m in held.items()}
             for c, held in state.get("masks", {}).items()
         }
 
@@ -231,10 +263,15 @@ class ClientWorker:
     def _decode_downlink(self, job: ClientJob) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         """The received model and masks; a mask-known downlink is read with the masks this
         client cached last time, and a missing or stale cache raises ``CodecError``."""
-        held = self.masks_held.get(job.cid) if self.cache_masks else None
-        if held is not None:  # masks of a shape since pruned away cannot serve (decode refuses)
+        packed = self.masks_held.get(job.cid) if self.cache_masks else None
+        held = None
+        if packed is not None:  # masks of a shape since pruned away cannot serve (decode refuses)
             ref = self.reference
-            held = {n: m for n, m in held.items() if n in ref and m.shape == ref[n].shape}
+            held = {
+                n: m.unpack()
+                for n, m in packed.items()
+                if n in ref and m.shape == tuple(ref[n].shape)
+            }
         try:
             params, masks = unpack_model(
                 payload=job.downlink,
@@ -248,7 +285,7 @@ class ClientWorker:
                 f"client {job.cid} ({cached}) cannot read its downlink: {exc}"
             ) from None
         if self.cache_masks:
-            self.masks_held[job.cid] = {n: m.clone() for n, m in masks.items()}
+            self.masks_held[job.cid] = {n: PackedMask.pack(m) for n, m in masks.items()}
         return params, masks
 
     def _follow_structure(self, downlink: bytes, *, example_input: Tensor) -> None:
@@ -271,6 +308,7 @@ class ClientWorker:
         if grows:
             self.model = copy.deepcopy(self.pristine)
         conform(model=self.model, example_input=example_input, shapes=shapes)
+        apply_layout(self.model, channels_last=self.channels_last)
         self.reference = sent_state(self.model)
 
     def _channel_scores(self, criterion: str, data: ClientData, *, job: ClientJob) -> bytes:

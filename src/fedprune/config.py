@@ -437,6 +437,10 @@ class CodecConfig(_Section):
 class EngineConfig(_Section):
     """Where client work runs.
 
+    ``local`` (default) runs each round's clients on ``workers`` forked processes (one per core
+    unless set; 1: in this process) of ``worker_threads`` torch threads each; ``threads`` sets
+    this process's torch threads (evaluation, in-process clients).
+
     ``flower`` runs each round's clients through Flower's Ray simulation (``fedprune[flower]``):
     ``client_cpus`` CPUs per client actor, on the Ray cluster at ``ray_address`` (``"auto"``:
     the one this machine joined; unset: a local one), replies awaited ``timeout`` seconds.
@@ -444,6 +448,13 @@ class EngineConfig(_Section):
 
     name: Literal["local", "flower"] = "local"
     threads: int | None = Field(None, ge=1)
+    # local: client jobs on this many forked worker processes (unset: one per core; 1: in
+    # process), each with worker_threads torch threads
+    workers: int | None = Field(None, ge=1)
+    worker_threads: int = Field(1, ge=1)
+    # conv models train and evaluate in channels-last memory layout where that is faster
+    # (auto: any model with a 2-d convolution; measured in benchmarks/sim_speed.py)
+    memory_format: Literal["auto", "contiguous", "channels_last"] = "auto"
     client_cpus: float = Field(1.0, gt=0)
     ray_address: str | None = None
     timeout: float = Field(600.0, gt=0)

@@ -38,6 +38,7 @@ from fedprune.data import (
 from fedprune.downlink import DownlinkEncoder
 from fedprune.edge import EdgeModel, round_seconds
 from fedprune.engine import ENGINES
+from fedprune.finite import all_finite
 from fedprune.ledger import Ledger
 from fedprune.messages import (
     ClientJob,
@@ -53,6 +54,7 @@ from fedprune.metrics import (
 )
 from fedprune.models import build_model, prunable_names
 from fedprune.models.keras_models import KerasModule
+from fedprune.models.layout import apply_layout, wants_channels_last
 from fedprune.payload import (
     PayloadError,
     dense_size,
@@ -158,6 +160,8 @@ class Experiment:
                 f"model {config.model.name!r}: Torch-Pruning cannot trace Keras layers; use "
                 "unstructured pruning (pruning.mode) or a PyTorch model"
             )
+        self.channels_last = wants_channels_last(self.model, choice=config.engine.memory_format)
+        apply_layout(self.model, channels_last=self.channels_last)
         self.prunable = prunable_names(self.model)
         self.example_input = torch.zeros_like(torch.from_numpy(split.train.x[:1]))
         self.strategy = build_strategy(
@@ -194,6 +198,7 @@ class Experiment:
             uplink=self.uplink,
             adversary=self.adversary,
             cache_masks=parse_pipeline(config.codec.downlink).mask == "known",
+            channels_last=self.channels_last,
         )
         self.downlink = DownlinkEncoder(pipeline=parse_pipeline(config.codec.downlink))
         self.ledger = Ledger()
@@ -252,6 +257,7 @@ class Experiment:
     def state_dict(self) -> dict[str, Any]:
         """What a run carries from round to round besides the global model: strategy state,
         client memory, the ledger, the counters and the global random generators."""
+        self.engine.sync(self.worker)  # client memory held by worker processes
         return {
             "strategy": self.strategy.state_dict(),
             "clients": self.worker.state_dict(),
@@ -264,6 +270,7 @@ class Experiment:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore ``state_dict()`` into this freshly built experiment."""
+        self.engine.close()  # worker processes are forked again, from the restored memory
         self.strategy.load_state_dict(state["strategy"])
         self.worker.load_state_dict(state["clients"])
         if "downlink" in state:  # absent from checkpoints before per-client downlinks
@@ -497,7 +504,7 @@ class Experiment:
             self.skipped = f"{len(updates)} valid updates, below federation.min_updates = {need}"
         else:
             new = self.strategy.aggregate(rnd=rnd, model=model, updates=updates)
-            bad = [n for n, t in new.params.items() if not bool(torch.isfinite(t).all())]
+            bad = [n for n, t in new.params.items() if not all_finite(t)]
             if not bad:
                 return new
             self.skipped = f"the aggregate has NaN or Inf in {bad[:3]}"
@@ -552,6 +559,7 @@ class Experiment:
         shapes = {n: tuple(t.shape) for n, t in model.params.items()}
         if any(tuple(own[n].shape) != s for n, s in shapes.items()):
             conform(model=self.model, example_input=self.example_input, shapes=shapes)
+            apply_layout(self.model, channels_last=self.channels_last)
             self.macs = count_macs(model=self.model, example_input=self.example_input)
 
     def _round_row(

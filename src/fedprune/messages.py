@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from torch import Tensor
 
@@ -106,3 +108,15 @@ class ClientReply:
     error: str | None = None
     # encoded per-channel importance, sent beside the update when asked for (counted uplink)
     channel_scores: bytes = b""
+
+
+def instruction_to_json(instruction: Instruction) -> str:
+    """The instruction as JSON (floats keep every bit: JSON writes their shortest repr)."""
+    return json.dumps(asdict(instruction), sort_keys=True)
+
+
+def instruction_from_json(text: str) -> Instruction:
+    """Inverse of ``instruction_to_json``; unknown fields raise ``TypeError``."""
+    fields: dict[str, Any] = json.loads(text)
+    prune = fields.pop("prune", None)
+    return Instruction(**fields, prune=PruneOrder(**prune) if prune is not None else None)

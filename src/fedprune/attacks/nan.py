@@ -22,7 +22,7 @@ class NonFinite(Attack):
         self, *, payload: bytes, state: Mapping[str, Tensor], masks: Mapping[str, Tensor]
     ) -> bytes:
         name = next(iter(state))
-        bad = {n: t.clone() for n, t in state.items()}
+        bad = {n: t.contiguous().clone() for n, t in state.items()}  # any memory layout
         flat = bad[name].view(-1)
         flat[0] = float("nan")
         flat[1:2] = float("inf")

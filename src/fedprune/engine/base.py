@@ -34,6 +34,9 @@ class Engine(ABC):
         """Extra entries for the last round's row (an engine's own byte counts); none here."""
         return {}
 
+    def sync(self, work: ClientWork) -> None:  # noqa: B027  (optional hook)
+        """Bring client memory held elsewhere (worker processes) back into ``work``."""
+
     def close(self) -> None:  # noqa: B027  (optional hook; most engines hold nothing)
         """Release workers or connections."""
 

@@ -1,18 +1,60 @@
-"""The embedded in-process engine (default)."""
+"""The embedded engine (default): client jobs in worker processes, or in this process."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from fedprune.client import ClientWorker
 from fedprune.engine.base import ENGINES, ClientWork, Engine
+from fedprune.engine.pool import CAN_FORK, WorkerPool
 from fedprune.messages import ClientJob, ClientReply
+
+if TYPE_CHECKING:
+    from fedprune.config import ExperimentConfig
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @ENGINES.register("local")
 class LocalEngine(Engine):
-    """Runs clients one after another in this process; bytes still go through the codec."""
+    """Runs each round's clients on ``workers`` forked processes of ``worker_threads`` torch
+    threads each (``fedprune.engine.pool``), or one after another in this process.
+
+    ``workers`` None means one per usable core. The pool is forked at the first round whose
+    work is a ``ClientWorker`` and kept until ``close``; anything else (secure aggregation's
+    wrapped clients), one worker, or a platform without ``fork`` runs in this process. Bytes
+    go through the codec either way, and the results are the same.
+    """
+
+    def __init__(self, *, workers: int | None = None, worker_threads: int = 1) -> None:
+        self.workers = usable_cores() if workers is None else workers
+        self.worker_threads = worker_threads
+        self.pool: WorkerPool | None = None
+
+    @classmethod
+    def from_config(cls, config: ExperimentConfig) -> LocalEngine:
+        e = config.engine
+        # a data-parallel silo starts processes of its own: its clients run here
+        workers = 1 if config.train.silo_workers > 1 else e.workers
+        return cls(workers=workers, worker_threads=e.worker_threads)
 
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
+        if self.workers > 1 and CAN_FORK and isinstance(work, ClientWorker):
+            if self.pool is not None and self.pool.work is not work:
+                self.close()
+            if self.pool is None:
+                self.pool = WorkerPool(
+                    work=work, processes=self.workers, threads=self.worker_threads
+                )
+            return self.pool.run(jobs)
         replies = []
         for job in jobs:
             try:
@@ -22,3 +64,14 @@ class LocalEngine(Engine):
                     ClientReply(cid=job.cid, payload=b"", num_examples=0, error=repr(exc))
                 )
         return replies
+
+    def sync(self, work: ClientWork) -> None:
+        """Load the client memory the workers hold into ``work`` (for a checkpoint)."""
+        if self.pool is not None and self.pool.work is work and self.pool.pinned:
+            self.pool.work.load_state_dict(self.pool.pull_state())
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.sync(self.pool.work)  # what the workers remember outlives them
+            self.pool.close()
+            self.pool = None

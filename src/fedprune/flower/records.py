@@ -11,7 +11,6 @@ bytes are what Flower carries, so Flower's wire is as sparse as fedprune's ledge
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from flwr.app import ConfigRecord, Message, RecordDict
@@ -20,24 +19,17 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from fedprune.checkpoint.split import join_state, split_state
-from fedprune.messages import ClientJob, ClientReply, Instruction, PruneOrder
+from fedprune.messages import (
+    ClientJob,
+    ClientReply,
+    instruction_from_json,
+    instruction_to_json,
+)
 
 RECORD = "fedprune"
 MEMORY = "fedprune_memory"
 TRAIN = "train.fedprune"
 HELLO = "query.fedprune_hello"
-
-
-def instruction_to_json(instruction: Instruction) -> str:
-    """The instruction as JSON (floats keep every bit: JSON writes their shortest repr)."""
-    return json.dumps(asdict(instruction), sort_keys=True)
-
-
-def instruction_from_json(text: str) -> Instruction:
-    """Inverse of ``instruction_to_json``; unknown fields raise ``TypeError``."""
-    fields: dict[str, Any] = json.loads(text)
-    prune = fields.pop("prune", None)
-    return Instruction(**fields, prune=PruneOrder(**prune) if prune is not None else None)
 
 
 def job_to_record(job: ClientJob, *, digest: str) -> RecordDict:

@@ -59,3 +59,10 @@ def cnn_bn(*, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
     """``cnn`` with BatchNorm after each hidden layer: the network-slimming setting (Liu et al.
     2017, https://arxiv.org/abs/1708.06519), whose ``|gamma|`` rank channels."""
     return CNN(input_shape=input_shape, num_classes=num_classes, batch_norm=True)
+
+
+@MODELS.register("cnn_fedavg")
+def cnn_fedavg(*, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    """conv32-conv64-fc512, about 1.66M parameters on 28x28 inputs: the MNIST CNN of FedAvg
+    (McMahan et al. 2017, https://arxiv.org/abs/1602.05629) and of the simulator benchmark."""
+    return CNN(input_shape=input_shape, num_classes=num_classes, channels=(32, 64), hidden=512)

@@ -107,7 +107,7 @@ def test_a_client_caches_the_masks_and_reads_the_next_mask_known_downlink() -> N
     reply = w(job(enc.payloads(model=global_model(), clients=[0], seed=[1])[0]))
 
     assert reply.payload
-    assert torch.equal(w.masks_held[0]["0.weight"], global_model().masks["0.weight"])
+    assert torch.equal(w.masks_held[0]["0.weight"].unpack(), global_model().masks["0.weight"])
 
 
 def test_a_stale_or_missing_mask_cache_fails_with_a_codec_error() -> None:

@@ -12,6 +12,7 @@ class SpyEngine(LocalEngine):
     """Runs clients locally and remembers every payload it carried."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.down: list[tuple[int, int, int]] = []
         self.up: list[tuple[int, int, int]] = []
 

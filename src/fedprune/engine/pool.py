@@ -1,0 +1,304 @@
+"""Forked worker processes that run a round's client jobs in parallel.
+
+Each worker is forked from the server process with its ``ClientWorker``: the model is built
+once and the clients' data are shared copy-on-write, never copied per client or per round.
+Control messages are small JSON documents on a pipe; bulk bytes (downlinks, uplinks, client
+memory) go through shared-memory arenas (``fedprune.engine.arena``). Nothing is pickled.
+
+A job's result depends only on the downlink, the client's data and seeds keyed by (seed,
+round, client), so which worker runs it does not change it: runs are identical to the
+in-process path at the same thread count. Without client memory, jobs go to whichever worker
+is free, largest first (longest-processing-time scheduling); with client memory (error
+feedback, a mask-known downlink's cached masks) client ``cid`` always runs on worker
+``cid % processes``, where its memory lives, and ``pull_state`` gathers it for checkpoints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing as mp
+import os
+import signal
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from fedprune.checkpoint.split import join_state, split_state
+from fedprune.client import ClientWorker
+from fedprune.engine.arena import Arena
+from fedprune.messages import ClientJob, ClientReply, instruction_from_json, instruction_to_json
+
+log = logging.getLogger(__name__)
+
+CAN_FORK = "fork" in mp.get_all_start_methods()
+_PARENT_CHECK_S = 1.0  # how often an idle worker checks that its parent is alive
+
+
+@dataclass
+class _Proc:
+    process: Any  # a forked multiprocessing Process
+    conn: Connection
+    up: Arena  # this worker's replies, written by it, copied out by the parent
+
+
+class WorkerPool:
+    """``processes`` forked copies of ``work``, each on ``threads`` torch threads.
+
+    ``run`` gives one reply per job, in job order; a job whose work raises gets a reply with
+    ``error`` set, and a worker that dies fails its job and the jobs only it could run.
+    """
+
+    def __init__(self, *, work: ClientWorker, processes: int, threads: int = 1) -> None:
+        if not CAN_FORK:
+            raise RuntimeError("worker processes need the 'fork' start method (Linux)")
+        if processes < 1 or threads < 1:
+            raise ValueError(f"processes and threads must be >= 1, got {processes}, {threads}")
+        self.work = work
+        self.pinned = work.keeps_memory
+        dense = sum(t.numel() * 4 for t in work.reference.values())
+        # a round's distinct downlinks, and one reply at a time per worker (masks, scores and
+        # headers fit in the slack); what does not fit travels on the pipe instead
+        self.down = Arena(size=4 * dense + (1 << 20))
+        self.epoch = 0
+        self.procs: list[_Proc] = []
+        ctx = mp.get_context("fork")
+        for i in range(processes):
+            up = Arena(size=2 * dense + (1 << 20))
+            parent_end, child_end = ctx.Pipe(duplex=True)
+            process = ctx.Process(
+                target=_serve,
+                name=f"fedprune-client-{i}",
+                kwargs={
+                    "work": work,
+                    "conn": child_end,
+                    "down": self.down,
+                    "up": up,
+                    "threads": threads,
+                    "parent": os.getpid(),
+                    "inherited": [p.conn for p in self.procs] + [parent_end],
+                },
+                daemon=True,
+            )
+            process.start()
+            child_end.close()
+            self.procs.append(_Proc(process=process, conn=parent_end, up=up))
+        self.alive = [True] * processes
+
+    # --- the parent's side ------------------------------------------------------------------
+
+    def run(self, jobs: Sequence[ClientJob]) -> list[ClientReply]:
+        """Run ``jobs`` on the workers; one reply per job, in job order."""
+        self.epoch += 1
+        self.down.reset()
+        placed: dict[int, tuple[int, int] | None] = {}
+        for job in jobs:  # each distinct downlink is written once, however many clients get it
+            if id(job.downlink) not in placed:
+                placed[id(job.downlink)] = self.down.put(job.downlink)
+        queues = self._queues(jobs)
+        replies: dict[int, ClientReply] = {}
+        busy: dict[int, int] = {}  # worker -> job index
+
+        def feed(w: int) -> None:
+            queue = queues[w if self.pinned else 0]
+            while queue and self.alive[w]:
+                k = queue.popleft()
+                try:
+                    self._send_job(w, jobs[k], placed[id(jobs[k].downlink)])
+                except OSError as exc:
+                    self._lost(w, exc)
+                    replies[k] = _failed(jobs[k], f"worker {w} is gone: {exc!r}")
+                    continue
+                busy[w] = k
+                return
+
+        for w in range(len(self.procs)):
+            feed(w)
+        while busy:
+            conns = {self.procs[w].conn: w for w in busy}
+            for conn in wait(list(conns)):
+                w = conns[conn]  # type: ignore[index]
+                k = busy.pop(w)
+                try:
+                    replies[k] = self._receive(w)
+                except (EOFError, OSError) as exc:
+                    self._lost(w, exc)
+                    replies[k] = _failed(jobs[k], f"worker {w} died: {exc!r}")
+                feed(w)
+        # jobs left in a queue no live worker serves (a pinned worker died)
+        for k in range(len(jobs)):
+            if k not in replies:
+                replies[k] = _failed(jobs[k], "no live worker process serves this client")
+        return [replies[k] for k in range(len(jobs))]
+
+    def pull_state(self) -> dict[str, Any]:
+        """Every client's memory, each from the worker that owns it (``ClientWorker`` state)."""
+        states = []
+        for w, proc in enumerate(self.procs):
+            if not self.alive[w]:
+                states.append(self.work.empty_state())
+                continue
+            proc.conn.send_bytes(json.dumps({"kind": "state"}).encode())
+            head = json.loads(proc.conn.recv_bytes())
+            blob = proc.conn.recv_bytes() if head["at"] is None else proc.up.take(*head["at"])
+            states.append(join_state(head["tree"], load_tensors(blob)))
+        n = len(self.procs)
+        return ClientWorker.merge_states(states, owner=lambda cid: cid % n)
+
+    def close(self) -> None:
+        """Stop every worker (they also stop by themselves when this process goes)."""
+        for w, proc in enumerate(self.procs):
+            if self.alive[w]:
+                with contextlib.suppress(OSError):  # already gone
+                    proc.conn.send_bytes(json.dumps({"kind": "stop"}).encode())
+        for proc in self.procs:
+            proc.process.join(timeout=10)
+            if proc.process.is_alive():
+                proc.process.kill()
+                proc.process.join(timeout=10)
+            proc.conn.close()
+            proc.up.close()
+        self.down.close()
+        self.procs = []
+
+    def _queues(self, jobs: Sequence[ClientJob]) -> list[deque[int]]:
+        if self.pinned:
+            n = len(self.procs)
+            return [deque(k for k, j in enumerate(jobs) if j.cid % n == w) for w in range(n)]
+        # largest first: the round ends when its last job does
+        data = self.work.data
+        cost = [int(data[j.cid].x.shape[0]) * j.instruction.epochs for j in jobs]
+        return [deque(sorted(range(len(jobs)), key=lambda k: (-cost[k], k)))]
+
+    def _send_job(self, w: int, job: ClientJob, place: tuple[int, int] | None) -> None:
+        head = {
+            "kind": "job",
+            "epoch": self.epoch,
+            "rnd": job.rnd,
+            "cid": job.cid,
+            "instruction": instruction_to_json(job.instruction),
+            "down": place,
+        }
+        conn = self.procs[w].conn
+        conn.send_bytes(json.dumps(head).encode())
+        if place is None:
+            conn.send_bytes(job.downlink)
+
+    def _receive(self, w: int) -> ClientReply:
+        proc = self.procs[w]
+        head = json.loads(proc.conn.recv_bytes())
+        if head["at"] is None:
+            payload, scores = proc.conn.recv_bytes(), proc.conn.recv_bytes()
+        else:
+            n, m = head["at"]
+            payload, scores = proc.up.take(0, n), proc.up.take(n, m)
+        return ClientReply(
+            cid=int(head["cid"]),
+            payload=payload,
+            num_examples=int(head["num_examples"]),
+            metrics={k: float(v) for k, v in head["metrics"].items()},
+            error=head["error"],
+            channel_scores=scores,
+        )
+
+    def _lost(self, w: int, exc: BaseException) -> None:
+        if self.alive[w]:
+            log.warning("client worker process %d is gone (%r); its clients fail", w, exc)
+        self.alive[w] = False
+
+
+def _failed(job: ClientJob, error: str) -> ClientReply:
+    return ClientReply(cid=job.cid, payload=b"", num_examples=0, error=error)
+
+
+# --- the worker's side ----------------------------------------------------------------------
+
+
+def _serve(
+    *,
+    work: ClientWorker,
+    conn: Connection,
+    down: Arena,
+    up: Arena,
+    threads: int,
+    parent: int,
+    inherited: list[Connection],
+) -> None:
+    """A worker's loop: run jobs until told to stop, the pipe closes or the parent is gone."""
+    for other in inherited:  # the parent's ends, so only the parent keeps a pipe open
+        other.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    torch.set_num_threads(threads)
+    downlinks: dict[tuple[int, int], bytes] = {}
+    epoch = -1
+    while True:
+        if not conn.poll(_PARENT_CHECK_S):
+            if os.getppid() != parent:
+                return
+            continue
+        try:
+            head = json.loads(conn.recv_bytes())
+        except EOFError:
+            return
+        if head["kind"] == "stop":
+            return
+        if head["kind"] == "state":
+            _send_state(conn, up, work)
+            continue
+        if head["epoch"] != epoch:  # a new run: the arena holds new downlinks
+            downlinks.clear()
+            epoch = head["epoch"]
+        if head["down"] is None:
+            downlink = conn.recv_bytes()
+        else:
+            at = (int(head["down"][0]), int(head["down"][1]))
+            if at not in downlinks:
+                downlinks[at] = down.take(*at)
+            downlink = downlinks[at]
+        job = ClientJob(
+            rnd=int(head["rnd"]),
+            cid=int(head["cid"]),
+            instruction=instruction_from_json(head["instruction"]),
+            downlink=downlink,
+        )
+        try:
+            reply = work(job)
+        except Exception as exc:  # a failing client must not end the run (as in process)
+            reply = ClientReply(cid=job.cid, payload=b"", num_examples=0, error=repr(exc))
+        _send_reply(conn, up, reply)
+
+
+def _send_reply(conn: Connection, up: Arena, reply: ClientReply) -> None:
+    up.reset()
+    inline = not up.fits(len(reply.payload) + len(reply.channel_scores))
+    head = {
+        "cid": reply.cid,
+        "num_examples": reply.num_examples,
+        "metrics": reply.metrics,
+        "error": reply.error,
+        "at": None if inline else [len(reply.payload), len(reply.channel_scores)],
+    }
+    if not inline:
+        up.put(reply.payload)
+        up.put(reply.channel_scores)
+    conn.send_bytes(json.dumps(head).encode())
+    if inline:
+        conn.send_bytes(reply.payload)
+        conn.send_bytes(reply.channel_scores)
+
+
+def _send_state(conn: Connection, up: Arena, work: ClientWorker) -> None:
+    tensors, tree = split_state(work.state_dict())
+    blob = save_tensors(tensors)
+    up.reset()
+    at = up.put(blob)
+    conn.send_bytes(json.dumps({"tree": tree, "at": list(at) if at else None}).encode())
+    if at is None:
+        conn.send_bytes(blob)

@@ -1,0 +1,128 @@
+"""Worker processes: the same federation as in process, client memory where it lives, and
+failures contained to the jobs they hit."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+
+import pytest
+import torch
+
+from fedprune.checkpoint import split_state
+from fedprune.client import ClientWorker
+from fedprune.config import build_config
+from fedprune.engine.local import LocalEngine
+from fedprune.engine.pool import WorkerPool
+from fedprune.experiment import Experiment
+from fedprune.messages import ClientJob, ClientReply
+
+pytestmark = pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="needs fork")
+
+BASE = [
+    "data.dataset=digits",
+    "data.num_clients=6",
+    "federation.clients_per_round=4",
+    "federation.rounds=3",
+    "model.name=cnn",
+    "train.epochs=1",
+    "train.batch_size=16",
+    "pruning.target=0.6",
+    "pruning.end_round=2",
+    "engine.threads=1",
+]
+MEMORY = ["codec.uplink=int8", "codec.delta=true", "codec.error_feedback=true"]
+
+
+def run(extra: list[str]) -> tuple[Experiment, list[dict], dict[str, torch.Tensor]]:
+    exp = Experiment(config=build_config(overrides=[*BASE, *extra]))
+    result = exp.run()
+    assert result.model is not None
+    return exp, result.rounds, result.model.params
+
+
+KEYS = ("accuracy", "loss", "sparsity", "bytes_up", "bytes_down", "client_bytes_up", "train_loss")
+
+
+@pytest.mark.parametrize("memory", [[], MEMORY], ids=["stateless", "error-feedback"])
+def test_two_worker_processes_give_the_in_process_federation_exactly(memory: list[str]) -> None:
+    _, alone_rows, alone = run([*memory, "engine.workers=1"])
+    exp, pooled_rows, pooled = run([*memory, "engine.workers=2"])
+
+    assert isinstance(exp.engine, LocalEngine) and exp.engine.workers == 2
+    assert [{k: r[k] for k in KEYS} for r in pooled_rows] == [
+        {k: r[k] for k in KEYS} for r in alone_rows
+    ]
+    assert all(torch.equal(pooled[n], alone[n]) for n in alone)
+
+
+def test_client_memory_kept_by_workers_is_gathered_for_checkpoints() -> None:
+    alone, _, _ = run([*MEMORY, "engine.workers=1"])
+    pooled, _, _ = run([*MEMORY, "engine.workers=2"])  # closing the pool gathers the memory
+
+    want_tensors, want_tree = split_state(alone.worker.state_dict())
+    got_tensors, got_tree = split_state(pooled.worker.state_dict())
+    assert want_tree["feedback"]  # every client that ran, in the same order
+    assert got_tree == want_tree
+    assert all(torch.equal(got_tensors[k], t) for k, t in want_tensors.items())
+
+
+class Crashing(ClientWorker):
+    """Client 2's process dies mid-job; client 5 raises; the others echo their downlink."""
+
+    def __call__(self, job: ClientJob) -> ClientReply:
+        if job.cid == 2:
+            os._exit(3)
+        if job.cid == 5:
+            raise RuntimeError("client 5 is out of memory")
+        return ClientReply(cid=job.cid, payload=job.downlink[::-1], num_examples=job.cid)
+
+
+def pool_of(cls: type[ClientWorker], processes: int) -> tuple[WorkerPool, list[ClientJob]]:
+    exp = Experiment(config=build_config(overrides=[*BASE, "engine.workers=1"]))
+    w = exp.worker
+    work = cls(model=w.model, prunable=w.prunable, data=w.data, seed=0)
+    instr = exp.strategy.configure_round(rnd=1, model=None, clients=[0])[0]  # type: ignore[arg-type]
+    jobs = [ClientJob(rnd=1, cid=c, instruction=instr, downlink=bytes([c, 7])) for c in range(6)]
+    return WorkerPool(work=work, processes=processes), jobs
+
+
+def test_a_dead_worker_fails_its_job_and_the_others_finish() -> None:
+    pool, jobs = pool_of(Crashing, processes=2)
+    try:
+        replies = pool.run(jobs)
+    finally:
+        pool.close()
+
+    assert [r.cid for r in replies] == list(range(6))
+    assert "died" in str(replies[2].error)
+    assert replies[5].error == repr(RuntimeError("client 5 is out of memory"))
+    ok = [r for r in replies if r.cid not in (2, 5)]
+    assert all(r.error is None and r.payload == bytes([r.cid, 7])[::-1] for r in ok)
+    assert [r.num_examples for r in ok] == [0, 1, 3, 4]
+
+
+class Huge(ClientWorker):
+    """Replies larger than a worker's arena, and downlinks too large for the shared one."""
+
+    def __call__(self, job: ClientJob) -> ClientReply:
+        return ClientReply(
+            cid=job.cid, payload=job.downlink * 3, num_examples=1, channel_scores=b"s" * job.cid
+        )
+
+
+def test_bytes_too_large_for_the_arenas_travel_on_the_pipe() -> None:
+    pool, jobs = pool_of(Huge, processes=2)
+    big = [
+        ClientJob(
+            rnd=1, cid=j.cid, instruction=j.instruction, downlink=os.urandom(pool.down.size // 3)
+        )
+        for j in jobs
+    ]
+    try:
+        replies = pool.run(big)
+    finally:
+        pool.close()
+
+    assert [r.payload for r in replies] == [j.downlink * 3 for j in big]
+    assert [r.channel_scores for r in replies] == [b"s" * j.cid for j in big]
