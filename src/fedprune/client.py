@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from fedprune.attacks import HONEST, Adversary, attack_generator
+from fedprune.client_memory import SpilledFeedback
 from fedprune.codec import CodecError, ErrorFeedback, Pipeline, encode_pipeline
 from fedprune.messages import ClientJob, ClientReply, PruneOrder
 from fedprune.models.layout import apply_layout
@@ -90,6 +92,7 @@ class ClientWorker:
         adversary: Adversary | None = None,
         cache_masks: bool = False,
         channels_last: bool = False,
+        spill_dir: Path | str | None = None,
     ) -> None:
         # the layout training runs in (fedprune.models.layout); kept when the structure changes
         self.channels_last = channels_last
@@ -103,8 +106,12 @@ class ClientWorker:
         self.reference = sent_state(model)
         self.max_elements = sum(t.numel() for t in self.reference.values()) + 1
         self.uplink = uplink or Uplink()
-        # client memory: error-feedback residuals, per client id
-        self.feedback: dict[int, ErrorFeedback] = {}
+        # client memory: error-feedback residuals, per client id (files under spill_dir if set)
+        self.feedback: MutableMapping[int, ErrorFeedback] = (
+            {}
+            if spill_dir is None
+            else SpilledFeedback(root=spill_dir, pipeline=self.uplink.pipeline)
+        )
         # and, for a mask-known downlink, the last global masks each client received
         self.cache_masks = cache_masks
         self.masks_held: dict[int, dict[str, PackedMask]] = {}  # a bit an entry
@@ -159,7 +166,8 @@ class ClientWorker:
             ef = ErrorFeedback(pipeline=self.uplink.pipeline)
             ef.load_state_dict(saved)
             feedback[int(cid)] = ef
-        self.feedback = feedback
+        self.feedback.clear()
+        self.feedback.update(feedback)
         # checkpoints from before the mask cache hold no "masks"
         self.masks_held = {
             int(c): {n: PackedMask.pack(m) for n, m in held.items()}
@@ -356,9 +364,10 @@ class ClientWorker:
         # what it pruned; top-k (refused with client pruning) selects within them
         sent_masks = masks_to_send(masks=masks, pipeline=up.pipeline)
         if up.error_feedback:
-            ef = self.feedback.setdefault(job.cid, ErrorFeedback(pipeline=up.pipeline))
+            ef = self.feedback.get(job.cid) or ErrorFeedback(pipeline=up.pipeline)
             payload = ef.step(update=delta, masks=sent_masks, rng=rng).payload
             ef.drop_outside(masks=sent_masks)
+            self.feedback[job.cid] = ef  # written back: a spilled store hands out copies
             return payload
         return encode_pipeline(tensors=delta, masks=sent_masks, pipeline=up.pipeline, rng=rng)
 

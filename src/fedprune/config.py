@@ -455,6 +455,8 @@ class EngineConfig(_Section):
     # conv models train and evaluate in channels-last memory layout where that is faster
     # (auto: any model with a 2-d convolution; measured in benchmarks/sim_speed.py)
     memory_format: Literal["auto", "contiguous", "channels_last"] = "auto"
+    # clients' error-feedback residuals as files in this folder, not in RAM (many clients)
+    spill_dir: str | None = None
     client_cpus: float = Field(1.0, gt=0)
     ray_address: str | None = None
     timeout: float = Field(600.0, gt=0)

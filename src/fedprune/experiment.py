@@ -199,6 +199,7 @@ class Experiment:
             adversary=self.adversary,
             cache_masks=parse_pipeline(config.codec.downlink).mask == "known",
             channels_last=self.channels_last,
+            spill_dir=config.engine.spill_dir,
         )
         self.downlink = DownlinkEncoder(pipeline=parse_pipeline(config.codec.downlink))
         self.ledger = Ledger()
@@ -442,7 +443,8 @@ class Experiment:
 
     def _collect(self, rnd: int, replies: list[ClientReply], model: GlobalModel) -> list[Update]:
         """Record every upload in the ledger, then decode and validate it (``check_update``);
-        bad ones are dropped and listed in ``round_rejected`` with their reason."""
+        bad ones are dropped and listed in ``round_rejected`` with their reason. Empties
+        ``replies`` (but under secure aggregation) as it goes."""
         updates: list[Update] = []
         self.round_rejected = []
         if self.secure is not None:  # the server learns the secure sum only: nothing to check
@@ -455,7 +457,9 @@ class Experiment:
             )
             self.rejected += len(self.round_rejected)
             return updates
-        for reply in replies:
+        replies.reverse()
+        while replies:  # consumed: each payload is freed once decoded, so a round never holds
+            reply = replies.pop()  # every payload and every decoded update at once
             if reply.error is not None:
                 self.failed += 1
                 self.downlink.forget(reply.cid)
