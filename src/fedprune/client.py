@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -123,27 +123,33 @@ class ClientWorker:
         """Whether clients remember anything between rounds (so must run where it lives)."""
         return self.uplink.error_feedback or self.cache_masks
 
-    @staticmethod
-    def empty_state() -> dict[str, Any]:
-        """``state_dict()`` of a worker whose clients remember nothing."""
-        return {"feedback": {}, "masks": {}}
+    @property
+    def spilled(self) -> bool:
+        """Whether residuals live in files (``spill_dir``) that every process reads alike."""
+        return isinstance(self.feedback, SpilledFeedback)
 
-    @staticmethod
-    def merge_states(
-        states: Sequence[Mapping[str, Any]], *, owner: Callable[[int], int]
-    ) -> dict[str, Any]:
-        """One ``state_dict()`` from several workers', each client's memory taken from
-        ``states[owner(cid)]`` (a worker also holds stale copies from before it was forked)."""
-        merged: dict[str, Any] = {}
-        for key in ("feedback", "masks"):
-            owned = [
-                (int(cid), value)
-                for w, state in enumerate(states)
-                for cid, value in state[key].items()
-                if owner(int(cid)) == w
-            ]
-            merged[key] = {str(cid): value for cid, value in sorted(owned, key=lambda o: o[0])}
-        return merged
+    def client_ids(self) -> list[int]:
+        """The clients that remember something, in order."""
+        return sorted(set(self.feedback) | set(self.masks_held))
+
+    def client_memory(self, cid: int, *, feedback: bool = True) -> dict[str, Any]:
+        """One client's part of ``state_dict()``: ``{"feedback": ..., "masks": ...}``, each key
+        where the client holds some; ``feedback=False`` leaves the residual out."""
+        out: dict[str, Any] = {}
+        if feedback and cid in self.feedback:
+            out["feedback"] = self.feedback[cid].state_dict()
+        if cid in self.masks_held:
+            out["masks"] = {n: m.unpack() for n, m in self.masks_held[cid].items()}
+        return out
+
+    def set_client_memory(self, cid: int, memory: Mapping[str, Any]) -> None:
+        """Take one client's memory from ``client_memory`` (another process's, say)."""
+        if "feedback" in memory:
+            ef = ErrorFeedback(pipeline=self.uplink.pipeline)
+            ef.load_state_dict(memory["feedback"])
+            self.feedback[cid] = ef
+        if "masks" in memory:
+            self.masks_held[cid] = {n: PackedMask.pack(m) for n, m in memory["masks"].items()}
 
     def state_dict(self) -> dict[str, Any]:
         """Client memory that outlives a round: ``{"feedback": {cid: residual state}, "masks":

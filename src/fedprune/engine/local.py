@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -30,8 +31,8 @@ class LocalEngine(Engine):
 
     ``workers`` None means one per usable core. The pool is forked at the first round whose
     work is a ``ClientWorker`` and kept until ``close``; anything else (secure aggregation's
-    wrapped clients), one worker, or a platform without ``fork`` runs in this process. Bytes
-    go through the codec either way, and the results are the same.
+    wrapped clients), one worker, a daemonic process, or a platform without Linux's ``fork`` runs
+    in this process. Bytes go through the codec either way, and the results are the same.
     """
 
     def __init__(self, *, workers: int | None = None, worker_threads: int = 1) -> None:
@@ -47,7 +48,9 @@ class LocalEngine(Engine):
         return cls(workers=workers, worker_threads=e.worker_threads)
 
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
-        if self.workers > 1 and CAN_FORK and isinstance(work, ClientWorker):
+        # a daemonic process (a multiprocessing.Pool worker) may not start processes
+        forkable = CAN_FORK and not mp.current_process().daemon
+        if self.workers > 1 and forkable and isinstance(work, ClientWorker):
             if self.pool is not None and self.pool.work is not work:
                 self.close()
             if self.pool is None:
@@ -68,7 +71,7 @@ class LocalEngine(Engine):
     def sync(self, work: ClientWork) -> None:
         """Load the client memory the workers hold into ``work`` (for a checkpoint)."""
         if self.pool is not None and self.pool.work is work and self.pool.pinned:
-            self.pool.work.load_state_dict(self.pool.pull_state())
+            self.pool.pull_memory()
 
     def close(self) -> None:
         if self.pool is not None:

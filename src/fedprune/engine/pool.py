@@ -10,7 +10,7 @@ round, client), so which worker runs it does not change it: runs are identical t
 in-process path at the same thread count. Without client memory, jobs go to whichever worker
 is free, largest first (longest-processing-time scheduling); with client memory (error
 feedback, a mask-known downlink's cached masks) client ``cid`` always runs on worker
-``cid % processes``, where its memory lives, and ``pull_state`` gathers it for checkpoints.
+``cid % processes``, where its memory lives, and ``pull_memory`` gathers it for checkpoints.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +39,8 @@ from fedprune.messages import ClientJob, ClientReply, instruction_from_json, ins
 
 log = logging.getLogger(__name__)
 
-CAN_FORK = "fork" in mp.get_all_start_methods()
+# fork without exec is safe with torch on Linux; macOS's system libraries are not fork-safe
+CAN_FORK = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
 _PARENT_CHECK_S = 1.0  # how often an idle worker checks that its parent is alive
 
 
@@ -58,7 +60,7 @@ class WorkerPool:
 
     def __init__(self, *, work: ClientWorker, processes: int, threads: int = 1) -> None:
         if not CAN_FORK:
-            raise RuntimeError("worker processes need the 'fork' start method (Linux)")
+            raise RuntimeError("worker processes need Linux's fork")
         if processes < 1 or threads < 1:
             raise ValueError(f"processes and threads must be >= 1, got {processes}, {threads}")
         self.work = work
@@ -138,19 +140,24 @@ class WorkerPool:
                 replies[k] = _failed(jobs[k], "no live worker process serves this client")
         return [replies[k] for k in range(len(jobs))]
 
-    def pull_state(self) -> dict[str, Any]:
-        """Every client's memory, each from the worker that owns it (``ClientWorker`` state)."""
-        states = []
+    def pull_memory(self) -> None:
+        """Copy every client's memory from the worker that owns it into ``self.work``, one
+        client at a time (so the transfer never holds more than one client's state twice).
+
+        Spilled residuals stay where they are: the files are the same for every process.
+        """
+        n = len(self.procs)
+        feedback = not self.work.spilled
         for w, proc in enumerate(self.procs):
             if not self.alive[w]:
-                states.append(self.work.empty_state())
                 continue
-            proc.conn.send_bytes(json.dumps({"kind": "state"}).encode())
-            head = json.loads(proc.conn.recv_bytes())
-            blob = proc.conn.recv_bytes() if head["at"] is None else proc.up.take(*head["at"])
-            states.append(join_state(head["tree"], load_tensors(blob)))
-        n = len(self.procs)
-        return ClientWorker.merge_states(states, owner=lambda cid: cid % n)
+            proc.conn.send_bytes(json.dumps({"kind": "clients", "owner": [w, n]}).encode())
+            for cid in json.loads(proc.conn.recv_bytes())["cids"]:
+                ask = {"kind": "memory", "cid": cid, "feedback": feedback}
+                proc.conn.send_bytes(json.dumps(ask).encode())
+                head = json.loads(proc.conn.recv_bytes())
+                blob = proc.conn.recv_bytes() if head["at"] is None else proc.up.take(*head["at"])
+                self.work.set_client_memory(int(cid), join_state(head["tree"], load_tensors(blob)))
 
     def close(self) -> None:
         """Stop every worker (they also stop by themselves when this process goes)."""
@@ -249,8 +256,14 @@ def _serve(
             return
         if head["kind"] == "stop":
             return
-        if head["kind"] == "state":
-            _send_state(conn, up, work)
+        if head["kind"] == "clients":  # the clients whose memory this worker owns
+            w, n = head["owner"]
+            owned = [c for c in work.client_ids() if c % n == w]
+            conn.send_bytes(json.dumps({"cids": owned}).encode())
+            continue
+        if head["kind"] == "memory":
+            memory = work.client_memory(int(head["cid"]), feedback=bool(head["feedback"]))
+            _send_state(conn, up, memory)
             continue
         if head["epoch"] != epoch:  # a new run: the arena holds new downlinks
             downlinks.clear()
@@ -294,8 +307,8 @@ def _send_reply(conn: Connection, up: Arena, reply: ClientReply) -> None:
         conn.send_bytes(reply.channel_scores)
 
 
-def _send_state(conn: Connection, up: Arena, work: ClientWorker) -> None:
-    tensors, tree = split_state(work.state_dict())
+def _send_state(conn: Connection, up: Arena, state: dict[str, Any]) -> None:
+    tensors, tree = split_state(state)
     blob = save_tensors(tensors)
     up.reset()
     at = up.put(blob)

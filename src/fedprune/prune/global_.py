@@ -33,7 +33,7 @@ class GlobalPruner(Pruner):
         check_target(target)
         names = list(scores)
         flat = torch.cat([ranked_importance(scores[n], masks[n]) for n in names])
-        already = sum(int((~masks[n]).sum()) for n in names)
+        already = sum(masks[n].numel() - int(torch.count_nonzero(masks[n])) for n in names)
         keep = smallest_k_mask(flat, count_to_prune(target, flat.numel(), already))
         out: Masks = {}
         offset = 0

@@ -3,7 +3,6 @@ failures contained to the jobs they hit."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 
 import pytest
@@ -13,11 +12,11 @@ from fedprune.checkpoint import split_state
 from fedprune.client import ClientWorker
 from fedprune.config import build_config
 from fedprune.engine.local import LocalEngine
-from fedprune.engine.pool import WorkerPool
+from fedprune.engine.pool import CAN_FORK, WorkerPool
 from fedprune.experiment import Experiment
 from fedprune.messages import ClientJob, ClientReply
 
-pytestmark = pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="needs fork")
+pytestmark = pytest.mark.skipif(not CAN_FORK, reason="worker processes need Linux fork")
 
 BASE = [
     "data.dataset=digits",

@@ -1,0 +1,119 @@
+"""The simulator benchmark's workload, written once for the baselines that are not fedprune.
+
+The plain PyTorch loop and the Flower app both train with ``train_client`` below, on the very
+client partitions fedprune builds from the same config (``fedprune_overrides``), and evaluate
+with fedprune's ``evaluate`` on the same test split, so the three differ only in the simulator.
+This module is also the Flower ``ClientApp``'s home: Ray's actors import it by name (the
+benchmark puts this folder on their ``PYTHONPATH``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+SEED = 0
+CLIENTS = 100
+EPOCHS = 1
+BATCH = 32
+LR = 0.05
+
+
+def fedprune_overrides(*, rounds: int) -> list[str]:
+    """The workload as fedprune config: MNIST-10k, FedAvg CNN, 100 clients all sampled each
+    round, Dirichlet 0.5, one epoch of batch-32 plain SGD, dense fp32 uplink and downlink."""
+    return [
+        f"seed={SEED}",
+        "data.dataset=mnist10k",
+        "data.partition=dirichlet",
+        "data.alpha=0.5",
+        f"data.num_clients={CLIENTS}",
+        f"federation.clients_per_round={CLIENTS}",
+        f"federation.rounds={rounds}",
+        "model.name=cnn_fedavg",
+        f"train.epochs={EPOCHS}",
+        f"train.batch_size={BATCH}",
+        f"train.lr={LR}",
+        "train.lr_decay=1.0",
+        "train.momentum=0.0",
+        "pruning.mode=none",
+    ]
+
+
+@cache
+def workload() -> Any:
+    """fedprune's ``Experiment`` for the workload, for its client data and test split."""
+    from fedprune.config import build_config
+    from fedprune.experiment import Experiment
+
+    return Experiment(
+        config=build_config(overrides=[*fedprune_overrides(rounds=1), "engine.workers=1"])
+    )
+
+
+def new_model() -> nn.Module:
+    from fedprune.models import build_model
+
+    torch.manual_seed(SEED)
+    return build_model(name="cnn_fedavg", input_shape=(1, 28, 28), num_classes=10)
+
+
+def train_client(model: nn.Module, *, rnd: int, cid: int) -> int:
+    """One client's local epoch of minibatch SGD, as a user would write it; examples seen."""
+    data = workload().client_data[cid]
+    gen = torch.Generator().manual_seed(
+        int(np.random.SeedSequence([SEED, rnd, cid]).generate_state(1)[0])
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    model.train()
+    n = int(data.x.shape[0])
+    for _ in range(EPOCHS):
+        order = torch.randperm(n, generator=gen)
+        for start in range(0, n, BATCH):
+            idx = order[start : start + BATCH]
+            opt.zero_grad()
+            F.cross_entropy(model(data.x[idx]), data.y[idx]).backward()
+            opt.step()
+    return n
+
+
+def evaluate(model: nn.Module) -> float:
+    from fedprune.training import evaluate as fedprune_evaluate
+
+    exp = workload()
+    return fedprune_evaluate(model=model, x=exp.test_x, y=exp.test_y)[0]
+
+
+# --- the Flower app (flwr 1.42 Message API) -------------------------------------------------
+
+try:
+    from flwr.app import ArrayRecord, Context, Message, MetricRecord, RecordDict
+    from flwr.clientapp import ClientApp
+except ImportError:  # the Flower baseline needs fedprune[flower]
+    client_app = None
+else:
+    client_app = ClientApp()
+
+    @cache
+    def _actor_model() -> nn.Module:
+        torch.set_num_threads(1)  # one Ray actor per CPU
+        return new_model()
+
+    @client_app.train()
+    def _train(msg: Message, context: Context) -> Message:
+        model = _actor_model()
+        model.load_state_dict(msg.content["arrays"].to_torch_state_dict())
+        cid = int(context.node_config["partition-id"])
+        n = train_client(model, rnd=int(msg.content["config"]["server-round"]), cid=cid)
+        content = RecordDict(
+            {
+                "arrays": ArrayRecord(model.state_dict()),
+                "metrics": MetricRecord({"num-examples": n}),
+            }
+        )
+        return Message(content=content, reply_to=msg)
