@@ -142,6 +142,12 @@ class ClientWorker:
             out["masks"] = {n: m.unpack() for n, m in self.masks_held[cid].items()}
         return out
 
+    def forget_client(self, cid: int, *, files: bool = True) -> None:
+        """Drop one client's memory (``files=False`` leaves a spilled residual's file)."""
+        self.masks_held.pop(cid, None)
+        if files or not self.spilled:
+            self.feedback.pop(cid, None)
+
     def set_client_memory(self, cid: int, memory: Mapping[str, Any]) -> None:
         """Take one client's memory from ``client_memory`` (another process's, say)."""
         if "feedback" in memory:

@@ -75,6 +75,7 @@ class LocalEngine(Engine):
 
     def close(self) -> None:
         if self.pool is not None:
-            self.sync(self.pool.work)  # what the workers remember outlives them
+            if self.pool.pinned:  # what the workers remember outlives them
+                self.pool.pull_memory(drop=True)
             self.pool.close()
             self.pool = None

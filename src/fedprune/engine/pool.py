@@ -140,9 +140,10 @@ class WorkerPool:
                 replies[k] = _failed(jobs[k], "no live worker process serves this client")
         return [replies[k] for k in range(len(jobs))]
 
-    def pull_memory(self) -> None:
+    def pull_memory(self, *, drop: bool = False) -> None:
         """Copy every client's memory from the worker that owns it into ``self.work``, one
-        client at a time (so the transfer never holds more than one client's state twice).
+        client at a time; with ``drop`` (the pool is closing) each worker then forgets it, so
+        the memory moves rather than doubles.
 
         Spilled residuals stay where they are: the files are the same for every process.
         """
@@ -153,7 +154,7 @@ class WorkerPool:
                 continue
             proc.conn.send_bytes(json.dumps({"kind": "clients", "owner": [w, n]}).encode())
             for cid in json.loads(proc.conn.recv_bytes())["cids"]:
-                ask = {"kind": "memory", "cid": cid, "feedback": feedback}
+                ask = {"kind": "memory", "cid": cid, "feedback": feedback, "drop": drop}
                 proc.conn.send_bytes(json.dumps(ask).encode())
                 head = json.loads(proc.conn.recv_bytes())
                 blob = proc.conn.recv_bytes() if head["at"] is None else proc.up.take(*head["at"])
@@ -262,8 +263,10 @@ def _serve(
             conn.send_bytes(json.dumps({"cids": owned}).encode())
             continue
         if head["kind"] == "memory":
-            memory = work.client_memory(int(head["cid"]), feedback=bool(head["feedback"]))
-            _send_state(conn, up, memory)
+            cid = int(head["cid"])
+            _send_state(conn, up, work.client_memory(cid, feedback=bool(head["feedback"])))
+            if head["drop"]:
+                work.forget_client(cid, files=False)
             continue
         if head["epoch"] != epoch:  # a new run: the arena holds new downlinks
             downlinks.clear()
