@@ -21,10 +21,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from common import markdown_table, write_result  # noqa: E402
-from sim_speed import tree_pss  # noqa: E402
+from sim_speed import run_sampled  # noqa: E402
 
 
 def overrides(*, rounds: int, per_round: int) -> list[str]:
@@ -91,25 +89,7 @@ def measure(variant: str, rounds: int, per_round: int) -> dict[str, Any]:
         out, spill = Path(tmp) / "result.json", Path(tmp) / "spill"
         cmd = [sys.executable, __file__, "--child", variant, "--rounds", str(rounds),
                "--per-round", str(per_round), "--out", str(out), "--spill", str(spill)]  # fmt: skip
-        env = os.environ | {
-            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
-        }
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        samples: list[tuple[float, int]] = []
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                samples.append((time.time(), tree_pss(proc.pid)))
-                done.wait(0.2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, err = proc.communicate()
-        done.set()
-        sampler.join()
-        if proc.returncode != 0:
-            raise RuntimeError(f"{variant} failed:\n{err.decode()[-3000:]}")
+        samples = run_sampled(cmd, what=variant)
         result = json.loads(out.read_text())
         built = float(out.with_suffix(".built").read_text())
         spill_bytes = sum(p.stat().st_size for p in spill.glob("*")) if spill.exists() else 0

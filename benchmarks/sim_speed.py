@@ -216,12 +216,33 @@ def tree_pss(root: int) -> int:
     return total
 
 
+def run_sampled(cmd: list[str], *, what: str) -> list[tuple[float, int]]:
+    """Run ``cmd`` (this folder on its ``PYTHONPATH``) and sample its tree's PSS every 0.2 s:
+    ``(time.time(), bytes)`` pairs; ``RuntimeError`` with its stderr if it fails."""
+    path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+    env = os.environ | {"PYTHONPATH": path}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    samples: list[tuple[float, int]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append((time.time(), tree_pss(proc.pid)))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{err.decode()[-3000:]}")
+    return samples
+
+
 def measure(name: str, rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="simspeed") as tmp:
         out = Path(tmp) / "result.json"
-        env = os.environ | {
-            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
-        }
         cmd = [
             sys.executable,
             __file__,
@@ -232,23 +253,9 @@ def measure(name: str, rounds: int) -> dict[str, Any]:
             "--out",
             str(out),
         ]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        peak, done = 0, threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, tree_pss(proc.pid))
-                done.wait(0.2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, err = proc.communicate()
-        done.set()
-        sampler.join()
-        if proc.returncode != 0:
-            raise RuntimeError(f"{name} failed:\n{err.decode()[-3000:]}")
+        samples = run_sampled(cmd, what=name)
         result = json.loads(out.read_text())
+    peak = max(pss for _, pss in samples)
     result["peak_pss_bytes"] = peak
     return result
 
