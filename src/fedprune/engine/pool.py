@@ -93,6 +93,7 @@ class WorkerPool:
             child_end.close()
             self.procs.append(_Proc(process=process, conn=parent_end, up=up))
         self.alive = [True] * processes
+        self.broken = False  # a run was interrupted: the pipes are out of step
 
     # --- the parent's side ------------------------------------------------------------------
 
@@ -121,19 +122,23 @@ class WorkerPool:
                 busy[w] = k
                 return
 
-        for w in range(len(self.procs)):
-            feed(w)
-        while busy:
-            conns = {self.procs[w].conn: w for w in busy}
-            for conn in wait(list(conns)):
-                w = conns[conn]  # type: ignore[index]
-                k = busy.pop(w)
-                try:
-                    replies[k] = self._receive(w)
-                except (EOFError, OSError) as exc:
-                    self._lost(w, exc)
-                    replies[k] = _failed(jobs[k], f"worker {w} died: {exc!r}")
+        try:
+            for w in range(len(self.procs)):
                 feed(w)
+            while busy:
+                conns = {self.procs[w].conn: w for w in busy}
+                for conn in wait(list(conns)):
+                    w = conns[conn]  # type: ignore[index]
+                    k = busy.pop(w)
+                    try:
+                        replies[k] = self._receive(w)
+                    except (EOFError, OSError) as exc:
+                        self._lost(w, exc)
+                        replies[k] = _failed(jobs[k], f"worker {w} died: {exc!r}")
+                    feed(w)
+        except BaseException:  # interrupted with jobs in flight: their replies would be read
+            self.broken = True  # as answers to the next request, so nothing more is asked
+            raise
         # jobs left in a queue no live worker serves (a pinned worker died)
         for k in range(len(jobs)):
             if k not in replies:
@@ -147,6 +152,9 @@ class WorkerPool:
 
         Spilled residuals stay where they are: the files are the same for every process.
         """
+        if self.broken:
+            log.warning("client worker processes were interrupted; their clients' memory is lost")
+            return
         n = len(self.procs)
         feedback = not self.work.spilled
         for w, proc in enumerate(self.procs):
@@ -163,11 +171,11 @@ class WorkerPool:
     def close(self) -> None:
         """Stop every worker (they also stop by themselves when this process goes)."""
         for w, proc in enumerate(self.procs):
-            if self.alive[w]:
+            if self.alive[w] and not self.broken:
                 with contextlib.suppress(OSError):  # already gone
                     proc.conn.send_bytes(json.dumps({"kind": "stop"}).encode())
         for proc in self.procs:
-            proc.process.join(timeout=10)
+            proc.process.join(timeout=0 if self.broken else 10)
             if proc.process.is_alive():
                 proc.process.kill()
                 proc.process.join(timeout=10)

@@ -125,3 +125,34 @@ def test_bytes_too_large_for_the_arenas_travel_on_the_pipe() -> None:
 
     assert [r.payload for r in replies] == [j.downlink * 3 for j in big]
     assert [r.channel_scores for r in replies] == [b"s" * j.cid for j in big]
+
+
+class Slow(ClientWorker):
+    """Every job takes a while, so an interruption finds jobs in flight."""
+
+    def __call__(self, job: ClientJob) -> ClientReply:
+        import time
+
+        time.sleep(0.5)
+        return ClientReply(cid=job.cid, payload=b"x", num_examples=1)
+
+
+def test_an_interrupted_run_leaves_a_pool_that_closes_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import fedprune.engine.pool as pool_module
+
+    pool, jobs = pool_of(Slow, processes=2)
+    pool.pinned = True  # a closing pool would otherwise ask the workers for their memory
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pool_module, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pool.run(jobs)
+    assert pool.broken
+    procs = [p.process for p in pool.procs]
+
+    pool.pull_memory(drop=True)  # asks nothing: the pipes hold the in-flight replies
+    pool.close()
+
+    assert all(not p.is_alive() for p in procs)
