@@ -151,11 +151,14 @@ class ClientWorker:
     def set_client_memory(self, cid: int, memory: Mapping[str, Any]) -> None:
         """Take one client's memory from ``client_memory`` (another process's, say)."""
         if "feedback" in memory:
-            ef = ErrorFeedback(pipeline=self.uplink.pipeline)
-            ef.load_state_dict(memory["feedback"])
-            self.feedback[cid] = ef
+            self.feedback[cid] = self._residual(memory["feedback"])
         if "masks" in memory:
             self.masks_held[cid] = {n: PackedMask.pack(m) for n, m in memory["masks"].items()}
+
+    def _residual(self, saved: Mapping[str, Any]) -> ErrorFeedback:
+        ef = ErrorFeedback(pipeline=self.uplink.pipeline)
+        ef.load_state_dict(saved)
+        return ef
 
     def state_dict(self) -> dict[str, Any]:
         """Client memory that outlives a round: ``{"feedback": {cid: residual state}, "masks":
@@ -163,21 +166,16 @@ class ClientWorker:
 
         The model is not state: each job reloads it from the downlink (and its structure too).
         """
-        return {
-            "feedback": {str(c): ef.state_dict() for c, ef in sorted(self.feedback.items())},
-            "masks": {
-                str(c): {n: m.unpack() for n, m in held.items()}
-                for c, held in sorted(self.masks_held.items())
-            },
-        }
+        state: dict[str, Any] = {"feedback": {}, "masks": {}}
+        for cid in self.client_ids():
+            for key, value in self.client_memory(cid).items():
+                state[key][str(cid)] = value
+        return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore ``state_dict()``; residuals must belong to this uplink's pipeline."""
-        feedback: dict[int, ErrorFeedback] = {}
-        for cid, saved in state["feedback"].items():
-            ef = ErrorFeedback(pipeline=self.uplink.pipeline)
-            ef.load_state_dict(saved)
-            feedback[int(cid)] = ef
+        """Restore ``state_dict()``; residuals must belong to this uplink's pipeline (checked
+        for all of them before anything changes)."""
+        feedback = {int(cid): self._residual(saved) for cid, saved in state["feedback"].items()}
         self.feedback.clear()
         self.feedback.update(feedback)
         # checkpoints from before the mask cache hold no "masks"

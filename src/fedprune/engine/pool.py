@@ -165,7 +165,7 @@ class WorkerPool:
                 ask = {"kind": "memory", "cid": cid, "feedback": feedback, "drop": drop}
                 proc.conn.send_bytes(json.dumps(ask).encode())
                 head = json.loads(proc.conn.recv_bytes())
-                blob = proc.conn.recv_bytes() if head["at"] is None else proc.up.take(*head["at"])
+                (blob,) = _receive_blobs(proc, head)
                 self.work.set_client_memory(int(cid), join_state(head["tree"], load_tensors(blob)))
 
     def close(self) -> None:
@@ -210,11 +210,7 @@ class WorkerPool:
     def _receive(self, w: int) -> ClientReply:
         proc = self.procs[w]
         head = json.loads(proc.conn.recv_bytes())
-        if head["at"] is None:
-            payload, scores = proc.conn.recv_bytes(), proc.conn.recv_bytes()
-        else:
-            n, m = head["at"]
-            payload, scores = proc.up.take(0, n), proc.up.take(n, m)
+        payload, scores = _receive_blobs(proc, head)
         return ClientReply(
             cid=int(head["cid"]),
             payload=payload,
@@ -228,6 +224,18 @@ class WorkerPool:
         if self.alive[w]:
             log.warning("client worker process %d is gone (%r); its clients fail", w, exc)
         self.alive[w] = False
+
+
+def _receive_blobs(proc: _Proc, head: dict[str, Any]) -> list[bytes]:
+    """The byte strings a worker sent after ``head`` (``_send_blobs``): from its arena, or,
+    when they did not fit there, from the pipe."""
+    if head["inline"] is not None:
+        return [proc.conn.recv_bytes() for _ in range(head["inline"])]
+    out, start = [], 0
+    for n in head["at"]:
+        out.append(proc.up.take(start, n))
+        start += n
+    return out
 
 
 def _failed(job: ClientJob, error: str) -> ClientReply:
@@ -299,30 +307,31 @@ def _serve(
         _send_reply(conn, up, reply)
 
 
-def _send_reply(conn: Connection, up: Arena, reply: ClientReply) -> None:
+def _send_blobs(conn: Connection, up: Arena, head: dict[str, Any], blobs: list[bytes]) -> None:
+    """Send ``head`` (JSON) with ``blobs``: written one after another into this worker's arena
+    when they fit together, else on the pipe after the head (``_receive_blobs`` reads both)."""
     up.reset()
-    inline = not up.fits(len(reply.payload) + len(reply.channel_scores))
+    fits = up.fits(sum(len(b) for b in blobs))
+    if fits:
+        for blob in blobs:
+            up.put(blob)
+    head = head | {"at": [len(b) for b in blobs], "inline": None if fits else len(blobs)}
+    conn.send_bytes(json.dumps(head).encode())
+    if not fits:
+        for blob in blobs:
+            conn.send_bytes(blob)
+
+
+def _send_reply(conn: Connection, up: Arena, reply: ClientReply) -> None:
     head = {
         "cid": reply.cid,
         "num_examples": reply.num_examples,
         "metrics": reply.metrics,
         "error": reply.error,
-        "at": None if inline else [len(reply.payload), len(reply.channel_scores)],
     }
-    if not inline:
-        up.put(reply.payload)
-        up.put(reply.channel_scores)
-    conn.send_bytes(json.dumps(head).encode())
-    if inline:
-        conn.send_bytes(reply.payload)
-        conn.send_bytes(reply.channel_scores)
+    _send_blobs(conn, up, head, [reply.payload, reply.channel_scores])
 
 
 def _send_state(conn: Connection, up: Arena, state: dict[str, Any]) -> None:
     tensors, tree = split_state(state)
-    blob = save_tensors(tensors)
-    up.reset()
-    at = up.put(blob)
-    conn.send_bytes(json.dumps({"tree": tree, "at": list(at) if at else None}).encode())
-    if at is None:
-        conn.send_bytes(blob)
+    _send_blobs(conn, up, {"tree": tree}, [save_tensors(tensors)])
