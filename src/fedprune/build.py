@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,8 +13,10 @@ import torch
 from fedprune.bandit import make_policy
 from fedprune.client import make_pruner
 from fedprune.config import ExperimentConfig
+from fedprune.edge import entry_costs
 from fedprune.messages import Instruction, PruneOrder
 from fedprune.privacy import Accountant
+from fedprune.profile import layer_macs
 from fedprune.prune import SCHEDULES
 from fedprune.prune.schedule import Schedule
 from fedprune.strategy import STRATEGIES, Strategy
@@ -25,6 +27,7 @@ from fedprune.strategy.feedback import PerformanceFeedback
 from fedprune.strategy.hybrid import HybridTarget
 from fedprune.strategy.modes import PRUNING_MODES
 from fedprune.strategy.privacy_modes import PRIVACY_MODES
+from fedprune.strategy.prunefl import PruneFL
 from fedprune.strategy.structured import StructuredPruning
 
 
@@ -34,9 +37,11 @@ def build_strategy(
     model: torch.nn.Module | None = None,
     example_input: torch.Tensor | None = None,
     offsets: Mapping[int, float] | None = None,
+    sizes: Sequence[int] | None = None,
 ) -> Strategy:
     """The configured base strategy wrapped by the configured pruning mode, then by structured
-    pruning when ``structured.mode`` is set (which needs ``model`` and ``example_input``).
+    pruning when ``structured.mode`` is set (which needs ``model`` and ``example_input``;
+    PruneFL too, and the clients' training-set ``sizes`` for its time model).
 
     The strategy's ``config_keys`` (``section.key``) and the aggregator's option keywords name
     the config fields it takes; fields left unset (``None``) keep the component's default.
@@ -121,6 +126,10 @@ def build_strategy(
             min_votes=d.min_votes,
             regrow_epochs=d.regrow_epochs,
         )
+    if cfg.prunefl.enabled:
+        if model is None or example_input is None or not sizes:
+            raise ValueError("prunefl needs the model, an example input and the clients' sizes")
+        wrapped = wrap_prunefl(cfg, wrapped, model=model, example_input=example_input, sizes=sizes)
     a = cfg.adaptive
     if a.enabled and "feedback" in a.by:
         wrapped = PerformanceFeedback(
@@ -143,6 +152,41 @@ def build_strategy(
         params_budget=st.params_budget,
         hybrid=hybrid,
         seed=cfg.seed,
+    )
+
+
+def wrap_prunefl(
+    cfg: ExperimentConfig,
+    inner: Strategy,
+    *,
+    model: torch.nn.Module,
+    example_input: torch.Tensor,
+    sizes: Sequence[int],
+) -> PruneFL:
+    """``inner`` under PruneFL, its time model from the ``edge`` tiers and this model's size."""
+    from fedprune.models import prunable_names
+
+    pf = cfg.prunefl
+    costs, fixed = entry_costs(
+        tiers=cfg.edge.tiers,
+        sizes={n: p.numel() for n, p in model.named_parameters() if p.requires_grad},
+        macs=layer_macs(model=model, example_input=example_input[:1]),
+        prunable=prunable_names(model),
+        examples=float(np.mean(sizes)),
+        epochs=cfg.train.epochs,
+        entry_bytes=pf.entry_bytes,
+        sparse_compute=pf.sparse_compute,
+        latency=pf.latency,
+    )
+    return PruneFL(
+        inner=inner,
+        every=pf.every,
+        start_round=pf.start_round,
+        max_decrease=pf.max_decrease,
+        half_life=pf.half_life,
+        costs=costs,
+        fixed_cost=fixed,
+        max_density=pf.max_density,
     )
 
 

@@ -47,6 +47,14 @@ class ClientData:
     y_val: Tensor | None = None
 
 
+def encode_importance(gradients: GradientMean, *, examples: int) -> bytes:
+    """PruneFL's per-entry importance of one client's round, fp32-encoded for upload: the
+    squared sum of its steps' data-loss gradients times its example count (Jiang et al. 2022,
+    https://arxiv.org/abs/1909.12326, their client's accumulated squared gradient)."""
+    scores = {n: (s.square() * examples).contiguous() for n, s in gradients.sums.items()}
+    return encode_pipeline(tensors=scores, masks={}, pipeline=FP32)
+
+
 def make_pruner(*, name: str, threshold: float | None = None) -> Pruner:
     """Instantiate a registered pruner; only ``threshold`` takes a parameter."""
     cls = PRUNERS.get(name)
@@ -200,16 +208,15 @@ class ClientWorker:
         if needs is Need.INIT_GRADIENTS:
             grads = self._init_gradients(data=data, names=list(masks), job=job, generator=gen)
         named = dict(self.model.named_parameters())
-        running = (
-            GradientMean(params={n: named[n] for n in masks})
-            if needs is Need.TRAIN_GRADIENTS
-            else None
-        )
+        tracked = list(masks) if needs is Need.TRAIN_GRADIENTS else []
+        if job.instruction.importance:  # PruneFL scores every trainable entry, pruned ones too
+            tracked = [n for n, p in named.items() if p.requires_grad]
+        running = GradientMean(params={n: named[n] for n in tracked}) if tracked else None
         if job.instruction.silo_workers > 1:
             if running is not None:
                 raise ValueError(
-                    "a criterion that accumulates training gradients (taylor) needs "
-                    "silo_workers = 1"
+                    "accumulating training gradients (criterion taylor, PruneFL's importance) "
+                    "needs silo_workers = 1"
                 )
             metrics = train_data_parallel(
                 model=self.model,
@@ -239,7 +246,8 @@ class ClientWorker:
                 metrics["val_accuracy_unpruned"] = evaluate(
                     model=self.model, x=data.x_val, y=data.y_val
                 )[0]
-            grads = running.mean() if running is not None else grads
+            if running is not None and needs is Need.TRAIN_GRADIENTS:
+                grads = {n: g for n, g in running.mean().items() if n in masks}
             if getattr(PRUNERS.get(order.pruner), "needs_data", False):
                 masks = self._prune_on_data(state=state, masks=masks, order=order, data=data)
             else:
@@ -276,6 +284,11 @@ class ClientWorker:
             num_examples=int(data.x.shape[0]),
             metrics=metrics,
             channel_scores=self._channel_scores(wanted, data, job=job) if wanted else b"",
+            importance=(
+                encode_importance(running, examples=int(data.x.shape[0]))
+                if job.instruction.importance and running is not None
+                else b""
+            ),
         )
 
     def _decode_downlink(self, job: ClientJob) -> tuple[dict[str, Tensor], dict[str, Tensor]]:

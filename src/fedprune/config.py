@@ -378,6 +378,28 @@ class DSTConfig(_Section):
     regrow_epochs: int = Field(1, ge=0)
 
 
+class PruneFLConfig(_Section):
+    """PruneFL (``fedprune.strategy.prunefl``): from ``start_round``, every ``every`` rounds the
+    clients also upload each entry's importance and the server keeps the mask with the most
+    importance per second of a round; up to ``max_decrease`` of each tensor's smallest kept
+    weights may go (halving every ``half_life`` rounds) and ``max_density`` caps the kept share.
+    The round time comes from the ``edge`` tiers (whether or not the edge is simulated): each
+    kept entry costs ``entry_bytes`` each way, plus its training MACs with ``sparse_compute``
+    (kernels that skip pruned weights; off: dense kernels, as the edge model assumes), on top
+    of ``latency`` seconds. Starts from the mask the pruning schedule sets (``pruning.mode``
+    server, or none: dense)."""
+
+    enabled: bool = False
+    every: int = Field(5, ge=1)
+    start_round: int = Field(2, ge=1)
+    max_decrease: float = Field(0.3, gt=0, lt=1)
+    half_life: float = Field(20.0, gt=0)
+    max_density: float | None = Field(None, gt=0, le=1)
+    entry_bytes: float = Field(4.0, gt=0)
+    sparse_compute: bool = False
+    latency: float = Field(1.0, gt=0)
+
+
 class BanditConfig(_Section):
     """A learned pruning schedule (``fedprune.strategy.bandit``): each round a bandit
     ``policy`` picks one of ``steps`` to add to the sparsity (up to ``pruning.target``, from
@@ -552,6 +574,7 @@ class ExperimentConfig(_Section):
     adaptive: AdaptiveConfig = AdaptiveConfig()
     bandit: BanditConfig = BanditConfig()
     dst: DSTConfig = DSTConfig()
+    prunefl: PruneFLConfig = PruneFLConfig()
     codec: CodecConfig = CodecConfig()
     engine: EngineConfig = EngineConfig()
     attack: AttackConfig = AttackConfig()
@@ -636,6 +659,8 @@ class ExperimentConfig(_Section):
                 )
             if self.bandit.enabled:
                 raise ValueError("dst and bandit both steer the mask: enable one")
+        if self.prunefl.enabled and (problem := self._prunefl_problem()) is not None:
+            raise ValueError(problem)
         if self.bandit.enabled and self.pruning.mode == "none":
             raise ValueError("bandit picks pruning steps: set pruning.mode to client or server")
         if self.bandit.enabled and not (self.data.val_fraction or self.data.cv_folds):
@@ -666,6 +691,37 @@ class ExperimentConfig(_Section):
                 f"({self.data.num_clients})"
             )
         return self
+
+    def _prunefl_problem(self) -> str | None:
+        """Why PruneFL cannot run with the rest of this config, or ``None``."""
+        p = self.pruning
+        if p.mode == "client":
+            return (
+                "prunefl reconfigures one global mask: use pruning.mode 'server' (its "
+                "schedule sets the starting mask) or 'none' (start dense), not 'client'"
+            )
+        settled = p.start_round if p.schedule == "oneshot" else p.end_round
+        if p.mode == "server" and self.prunefl.start_round <= settled:
+            return (
+                f"prunefl.start_round ({self.prunefl.start_round}) must come after the pruning "
+                f"schedule has set the starting mask (round {settled})"
+            )
+        clash = [
+            name
+            for name, on in (
+                ("dst", self.dst.enabled),
+                ("bandit", self.bandit.enabled),
+                ("structured", self.structured.mode != "none"),
+                ("federation.strategy = heterofl", self.federation.strategy == "heterofl"),
+                ("secagg (importance would travel in the clear)", self.secagg.enabled),
+                ("privacy (importance is not covered)", self.privacy.mode != "none"),
+                ("train.silo_workers > 1", self.train.silo_workers > 1),
+            )
+            if on
+        ]
+        if clash:
+            return f"prunefl steers the mask from clients' importance; not with {', '.join(clash)}"
+        return None
 
     @model_validator(mode="after")
     def _secagg_fits(self) -> ExperimentConfig:

@@ -10,7 +10,7 @@ does not (dense kernels). The round lasts until its slowest finishing client, or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +46,54 @@ def client_seconds(
     """Simulated seconds one client spends on a round (pure)."""
     compute = 3 * macs_per_example * examples * epochs / tier.macs_per_second
     return down_bytes / tier.down_bytes_per_second + compute + up_bytes / tier.up_bytes_per_second
+
+
+def entry_costs(
+    *,
+    tiers: Sequence[EdgeTier],
+    sizes: Mapping[str, int],
+    macs: Mapping[str, int],
+    prunable: Sequence[str],
+    examples: float,
+    epochs: int,
+    entry_bytes: float,
+    sparse_compute: bool,
+    latency: float,
+) -> tuple[dict[str, float], float]:
+    """PruneFL's round time as ``fixed + sum(costs[tensor] per kept entry)`` seconds (pure).
+
+    For the tier whose dense round is slowest (a round waits for its slowest client): a kept
+    entry costs ``entry_bytes`` down and up, plus, with ``sparse_compute``, its share of the
+    training MACs (``macs[name] / sizes[name]`` per example, this module's 3x rule); the fixed
+    part is ``latency``, the never-pruned entries' bytes, one mask bit per prunable entry each
+    way, and the compute that does not shrink (all of it without ``sparse_compute``: dense
+    kernels, as ``client_seconds`` assumes). ``sizes`` holds every trainable tensor's entries,
+    ``macs`` the per-example forward MACs of the layers that have weights there.
+    """
+
+    def per_byte(t: EdgeTier) -> float:
+        return 1 / t.up_bytes_per_second + 1 / t.down_bytes_per_second
+
+    def per_mac(t: EdgeTier) -> float:
+        return 3 * examples * epochs / t.macs_per_second
+
+    total_macs, total_entries = sum(macs.values()), sum(sizes.values())
+    tier = max(
+        tiers, key=lambda t: total_entries * entry_bytes * per_byte(t) + total_macs * per_mac(t)
+    )
+    costs = {
+        n: entry_bytes * per_byte(tier)
+        + (macs.get(n, 0) / sizes[n] * per_mac(tier) if sparse_compute else 0.0)
+        for n in prunable
+    }
+    fixed_entries = sum(k for n, k in sizes.items() if n not in set(prunable))
+    steady_macs = total_macs - (sum(macs.get(n, 0) for n in prunable) if sparse_compute else 0)
+    fixed = (
+        latency
+        + (fixed_entries * entry_bytes + sum(sizes[n] for n in prunable) / 8) * per_byte(tier)
+        + steady_macs * per_mac(tier)
+    )
+    return costs, fixed
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from fedprune.messages import (
     ClientReply,
     GlobalModel,
     Update,
+    uplink_bytes,
 )
 from fedprune.metrics import (
     compression_ratio,
@@ -164,11 +165,13 @@ class Experiment:
         apply_layout(self.model, channels_last=self.channels_last)
         self.prunable = prunable_names(self.model)
         self.example_input = torch.zeros_like(torch.from_numpy(split.train.x[:1]))
+        sizes = [int(d.x.shape[0]) for d in self.client_data]
         self.strategy = build_strategy(
             config,
             model=self.model,
             example_input=self.example_input,
-            offsets=adaptive_offsets(config, sizes=[int(d.x.shape[0]) for d in self.client_data]),
+            offsets=adaptive_offsets(config, sizes=sizes),
+            sizes=sizes,
         )
         self.engine = ENGINES.get(config.engine.name).from_config(config)
         self.edge = (
@@ -380,7 +383,7 @@ class Experiment:
             rnd=rnd,
             clients=[j.cid for j in jobs],
             down_bytes=[len(j.downlink) for j in jobs],
-            up_bytes=[len(by_cid[j.cid].payload) + len(by_cid[j.cid].channel_scores) for j in jobs],
+            up_bytes=[uplink_bytes(by_cid[j.cid]) for j in jobs],
             examples=[int(self.client_data[j.cid].x.shape[0]) for j in jobs],
             epochs=max((j.instruction.epochs for j in jobs), default=1),
             macs_per_example=self.macs,
@@ -466,10 +469,9 @@ class Experiment:
                 log.warning("round %d: client %d failed: %s", rnd, reply.cid, reply.error)
                 continue
             self.ledger.record(rnd=rnd, cid=reply.cid, direction="up", payload=reply.payload)
-            if reply.channel_scores:
-                self.ledger.record(
-                    rnd=rnd, cid=reply.cid, direction="up", payload=reply.channel_scores
-                )
+            for side in (reply.channel_scores, reply.importance):
+                if side:
+                    self.ledger.record(rnd=rnd, cid=reply.cid, direction="up", payload=side)
             view = self.round_views.get(reply.cid, model)  # what this client was sent
             try:
                 params, masks = self._decode_update(reply.payload, view)
@@ -481,6 +483,7 @@ class Experiment:
                     max_norm=self.cfg.federation.max_update_norm,
                 )
                 scores = self._decode_channel_scores(reply.channel_scores, model)
+                importance = self._decode_importance(reply.importance, view)
             except ValueError as exc:
                 self.rejected += 1
                 self.round_rejected.append({"cid": reply.cid, "reason": str(exc)})
@@ -494,6 +497,7 @@ class Experiment:
                     masks=masks,
                     metrics=reply.metrics,
                     channel_scores=scores,
+                    importance=importance,
                 )
             )
         return updates
@@ -514,6 +518,21 @@ class Experiment:
             self.skipped = f"the aggregate has NaN or Inf in {bad[:3]}"
         log.warning("round %d skipped, global model unchanged: %s", rnd, self.skipped)
         return model
+
+    def _decode_importance(
+        self, payload: bytes, view: GlobalModel
+    ) -> dict[str, torch.Tensor] | None:
+        """Per-entry importance a client sent (PruneFL): one finite, non-negative score per
+        entry of every trainable parameter of the model it was sent, or ``PayloadError``."""
+        if not payload:
+            return None
+        names = [n for n, p in self.model.named_parameters() if p.requires_grad]
+        reference = {n: view.params[n] for n in names}
+        scores, _ = unpack_model(payload=payload, reference=reference, prunable=[])
+        bad = [n for n, s in scores.items() if not bool((s >= 0).all())]
+        if bad:
+            raise PayloadError(f"negative importance for {bad[:3]}")
+        return scores
 
     def _decode_channel_scores(
         self, payload: bytes, model: GlobalModel

@@ -57,6 +57,9 @@ class Instruction:
     # smallest, regrow the largest-gradient pruned ones), then train regrow_epochs more
     regrow: float = 0.0
     regrow_epochs: int = 1
+    # PruneFL: send each trainable parameter's importance, the squared sum of this round's
+    # data-loss gradients (pruned entries too) times the example count
+    importance: bool = False
 
     def with_prune(self, prune: PruneOrder | None) -> Instruction:
         """A copy with ``prune`` set."""
@@ -82,6 +85,8 @@ class Update:
     metrics: dict[str, float] = field(default_factory=dict)
     # per-channel importance (group name -> scores), when the instruction asked for it
     channel_scores: dict[str, Tensor] | None = None
+    # per-entry importance of each trainable parameter (PruneFL), when asked for
+    importance: dict[str, Tensor] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,8 @@ class ClientReply:
     error: str | None = None
     # encoded per-channel importance, sent beside the update when asked for (counted uplink)
     channel_scores: bytes = b""
+    # encoded per-entry importance (``Instruction.importance``), also counted uplink
+    importance: bytes = b""
 
 
 def instruction_to_json(instruction: Instruction) -> str:
@@ -120,3 +127,8 @@ def instruction_from_json(text: str) -> Instruction:
     fields: dict[str, Any] = json.loads(text)
     prune = fields.pop("prune", None)
     return Instruction(**fields, prune=PruneOrder(**prune) if prune is not None else None)
+
+
+def uplink_bytes(reply: ClientReply) -> int:
+    """Bytes a reply puts on the uplink: its update and any scores sent beside it."""
+    return len(reply.payload) + len(reply.channel_scores) + len(reply.importance)

@@ -76,6 +76,27 @@ def count_macs(*, model: nn.Module, example_input: Tensor) -> int:
     return total
 
 
+def layer_macs(*, model: nn.Module, example_input: Tensor) -> dict[str, int]:
+    """Multiply-accumulates of one forward pass on ``example_input`` per counted layer, keyed by
+    the layer's weight name (``"conv1.weight"``); the layers and convention of ``count_macs``."""
+    names = {m: f"{n}.weight" if n else "weight" for n, m in model.named_modules()}
+    out: dict[str, int] = {}
+
+    def hook(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+        counter = _counter(module)
+        if counter is not None:
+            out[names[module]] = out.get(names[module], 0) + counter(module, inputs, output)
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if _counter(m)]
+    try:
+        with evaluating(model), torch.inference_mode():
+            model(example_input)
+    finally:
+        for h in handles:
+            h.remove()
+    return out
+
+
 def count_params(*, model: nn.Module, nonzero: bool = False) -> int:
     """Number of parameters (shared ones once); ``nonzero`` counts only non-zero entries, the
     size left after unstructured pruning. Buffers (BatchNorm statistics) are not counted."""

@@ -210,7 +210,7 @@ class WorkerPool:
     def _receive(self, w: int) -> ClientReply:
         proc = self.procs[w]
         head = json.loads(proc.conn.recv_bytes())
-        payload, scores = _receive_blobs(proc, head)
+        payload, scores, importance = _receive_blobs(proc, head)
         return ClientReply(
             cid=int(head["cid"]),
             payload=payload,
@@ -218,6 +218,7 @@ class WorkerPool:
             metrics={k: float(v) for k, v in head["metrics"].items()},
             error=head["error"],
             channel_scores=scores,
+            importance=importance,
         )
 
     def _lost(self, w: int, exc: BaseException) -> None:
@@ -329,7 +330,7 @@ def _send_reply(conn: Connection, up: Arena, reply: ClientReply) -> None:
         "metrics": reply.metrics,
         "error": reply.error,
     }
-    _send_blobs(conn, up, head, [reply.payload, reply.channel_scores])
+    _send_blobs(conn, up, head, [reply.payload, reply.channel_scores, reply.importance])
 
 
 def _send_state(conn: Connection, up: Arena, state: dict[str, Any]) -> None:

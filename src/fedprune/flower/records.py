@@ -69,6 +69,7 @@ def reply_to_record(reply: ClientReply) -> RecordDict:
         "num_examples": reply.num_examples,
         "metrics": json.dumps(reply.metrics, sort_keys=True),
         "channel_scores": reply.channel_scores,
+        "importance": reply.importance,
     }
     if reply.error is not None:
         values["error"] = reply.error
@@ -85,6 +86,7 @@ def reply_from_record(content: RecordDict) -> ClientReply:
         metrics={k: float(v) for k, v in json.loads(str(rec["metrics"])).items()},
         error=str(rec["error"]) if "error" in rec else None,
         channel_scores=bytes(rec["channel_scores"]),  # type: ignore[arg-type]
+        importance=bytes(rec["importance"]),  # type: ignore[arg-type]
     )
 
 

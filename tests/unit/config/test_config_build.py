@@ -107,7 +107,7 @@ def test_unknown_top_level_key_lists_the_sections() -> None:
     assert message.startswith("bogus: unknown key")
     sections = (
         "seed, task, data, model, train, federation, pruning, structured, privacy, edge, "
-        "adaptive, bandit, dst, codec, engine, attack, checkpoint, secagg"
+        "adaptive, bandit, dst, prunefl, codec, engine, attack, checkpoint, secagg"
     )
     assert f"allowed: {sections}" in message
 
