@@ -6,7 +6,7 @@ import copy
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ from fedprune.prune.structured import channel_groups, conform
 from fedprune.results import RunWriter, read_rounds
 from fedprune.secagg.federation import from_config as secure_aggregation
 from fedprune.strategy.base import privacy_spent
+from fedprune.strategy.fold import Fold
 from fedprune.training import evaluate
 from fedprune.transfer import load_pretrained
 from fedprune.validation import check_update
@@ -222,6 +223,7 @@ class Experiment:
         )
         self.engine = self.secure or self.engine
         self.rejected = self.failed = 0
+        self.round_client_sparsity: dict[str, float] = {}
         # this round's refused updates and, when it did not aggregate, why (for its row)
         self.round_rejected: list[dict[str, Any]] = []
         # the swap fraction each client of the round was asked for (dynamic sparse training)
@@ -342,8 +344,9 @@ class Experiment:
                 wire = self.engine.round_metrics()
                 replies, sim = self._edge_round(rnd, jobs, replies)
                 self.round_regrow = {c: plan[c].regrow for c in clients}
-                updates = self._collect(rnd, replies, global_model)
-                global_model = self._aggregate(rnd, global_model, updates)
+                fold = None if self.secure else self.strategy.stream(rnd=rnd, model=global_model)
+                updates = self._collect(rnd, replies, global_model, fold)
+                global_model = self._aggregate(rnd, global_model, updates, fold)
                 row = self._round_row(rnd, global_model, updates, t0)
                 before = result.rounds[-1].get("sim_seconds_total") if result.rounds else 0.0
                 row["sim_seconds"] = sim
@@ -444,12 +447,17 @@ class Experiment:
             payload=payload, reference=model.params, prunable=self.prunable, known_masks=known
         )
 
-    def _collect(self, rnd: int, replies: list[ClientReply], model: GlobalModel) -> list[Update]:
+    def _collect(
+        self, rnd: int, replies: list[ClientReply], model: GlobalModel, fold: Fold | None = None
+    ) -> list[Update]:
         """Record every upload in the ledger, then decode and validate it (``check_update``);
         bad ones are dropped and listed in ``round_rejected`` with their reason. Empties
-        ``replies`` (but under secure aggregation) as it goes."""
+        ``replies`` (but under secure aggregation) as it goes. With a ``fold`` (streaming
+        aggregation) each valid update is folded in at once and returned without its tensors,
+        so the round never holds them all."""
         updates: list[Update] = []
         self.round_rejected = []
+        self.round_client_sparsity = {}
         if self.secure is not None:  # the server learns the secure sum only: nothing to check
             self.failed += sum(r.error is not None for r in replies)
             for reply in replies:
@@ -459,6 +467,7 @@ class Experiment:
                 rnd=rnd, replies=replies, model=model
             )
             self.rejected += len(self.round_rejected)
+            self.round_client_sparsity = {str(u.cid): global_sparsity(u.masks) for u in updates}
             return updates
         replies.reverse()
         while replies:  # consumed: each payload is freed once decoded, so a round never holds
@@ -489,20 +498,25 @@ class Experiment:
                 self.round_rejected.append({"cid": reply.cid, "reason": str(exc)})
                 log.warning("round %d: update of client %d rejected: %s", rnd, reply.cid, exc)
                 continue
-            updates.append(
-                Update(
-                    cid=reply.cid,
-                    num_examples=reply.num_examples,
-                    params=params,
-                    masks=masks,
-                    metrics=reply.metrics,
-                    channel_scores=scores,
-                    importance=importance,
-                )
+            update = Update(
+                cid=reply.cid,
+                num_examples=reply.num_examples,
+                params=params,
+                masks=masks,
+                metrics=reply.metrics,
+                channel_scores=scores,
+                importance=importance,
             )
+            self.round_client_sparsity[str(reply.cid)] = global_sparsity(masks)
+            if fold is not None:
+                fold.add(update)
+                update = replace(update, params={}, masks={})
+            updates.append(update)
         return updates
 
-    def _aggregate(self, rnd: int, model: GlobalModel, updates: list[Update]) -> GlobalModel:
+    def _aggregate(
+        self, rnd: int, model: GlobalModel, updates: list[Update], fold: Fold | None = None
+    ) -> GlobalModel:
         """The next global model; or ``model`` itself, the round skipped and ``skipped`` saying
         why, when fewer than ``federation.min_updates`` valid updates remain or the aggregate is
         not finite (a strategy's own state may then have moved: its step is not undone)."""
@@ -511,7 +525,11 @@ class Experiment:
         if len(updates) < need:
             self.skipped = f"{len(updates)} valid updates, below federation.min_updates = {need}"
         else:
-            new = self.strategy.aggregate(rnd=rnd, model=model, updates=updates)
+            new = (
+                fold.finish()
+                if fold is not None
+                else self.strategy.aggregate(rnd=rnd, model=model, updates=updates)
+            )
             bad = [n for n, t in new.params.items() if not all_finite(t)]
             if not bad:
                 return new
@@ -614,7 +632,7 @@ class Experiment:
             "loss": loss,
             "sparsity": sparsity,
             "layer_sparsity": layer_sparsity(model.masks),
-            "client_sparsity": {str(u.cid): global_sparsity(u.masks) for u in updates},
+            "client_sparsity": dict(self.round_client_sparsity),
             "client_bytes_up": sent["up"],
             "client_bytes_down": sent["down"],
             "epsilon": privacy_spent(self.strategy),

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import Tensor
 
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.registry import Registry
+
+if TYPE_CHECKING:
+    from fedprune.strategy.fold import Fold
 
 
 class Strategy(ABC):
@@ -24,6 +27,12 @@ class Strategy(ABC):
     @abstractmethod
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
         """The next global model from this round's validated ``updates``."""
+
+    def stream(self, *, rnd: int, model: GlobalModel) -> Fold | None:
+        """A ``Fold`` taking round ``rnd``'s updates one at a time and giving what ``aggregate``
+        would, so the server never holds them all; ``None`` (the default) when the strategy
+        needs the whole list (robust rules, client masks, wrappers that read the updates)."""
+        return None
 
     def client_view(self, *, cid: int, model: GlobalModel) -> GlobalModel:
         """What client ``cid`` is sent and trains: the global model itself, unless the strategy

@@ -6,10 +6,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from fedprune.aggregate import AGGREGATORS, Aggregated, takes_masks, takes_reference
+from fedprune.aggregate import (
+    AGGREGATORS,
+    Aggregated,
+    takes_masks,
+    takes_reference,
+    weighted_mean,
+)
 from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.prune.mask import apply_masks
 from fedprune.strategy.base import STRATEGIES, Strategy
+from fedprune.strategy.fold import Fold, MeanFold
 
 
 @STRATEGIES.register("fedavg")
@@ -52,6 +59,14 @@ class FedAvg(Strategy):
         lr = self.instruction.lr * self.lr_decay ** (rnd - 1)
         instruction = replace(self.instruction, lr=lr)
         return {cid: instruction for cid in clients}
+
+    def stream(self, *, rnd: int, model: GlobalModel) -> Fold | None:
+        """The plain mean streams (``MeanFold``, the same bits as ``aggregate``); other rules,
+        and subclasses with their own ``aggregate``, need the whole list."""
+        return self._mean_fold(model) if type(self).aggregate is FedAvg.aggregate else None
+
+    def _mean_fold(self, model: GlobalModel) -> Fold | None:
+        return MeanFold(masks=model.masks) if self.aggregate_fn is weighted_mean else None
 
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
         options = dict(self.aggregator_options)

@@ -12,6 +12,7 @@ from torch import Tensor
 from fedprune.messages import GlobalModel, Update
 from fedprune.prune.mask import apply_masks
 from fedprune.strategy.fedavg import FedAvg
+from fedprune.strategy.fold import Fold, Then
 from fedprune.strategy.serveropt_math import Step
 
 
@@ -43,7 +44,16 @@ class FedOpt(FedAvg):
         """
 
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
-        avg = super().aggregate(rnd=rnd, model=model, updates=updates)
+        return self._server_step(model, super().aggregate(rnd=rnd, model=model, updates=updates))
+
+    def stream(self, *, rnd: int, model: GlobalModel) -> Fold | None:
+        """FedAvg's streamed mean, then the server step."""
+        if type(self).aggregate is not FedOpt.aggregate:
+            return None
+        mean = self._mean_fold(model)
+        return None if mean is None else Then(mean, lambda avg: self._server_step(model, avg))
+
+    def _server_step(self, model: GlobalModel, avg: GlobalModel) -> GlobalModel:
         self.steps += 1
         params: dict[str, Tensor] = {}
         for name, x in model.params.items():

@@ -8,6 +8,7 @@ from fedprune.messages import GlobalModel, Instruction, Update
 from fedprune.prune import CRITERIA, Pruner, Schedule
 from fedprune.prune.mask import apply_masks
 from fedprune.strategy.base import Strategy
+from fedprune.strategy.fold import Fold, Then
 from fedprune.strategy.server_scores import server_scores
 
 
@@ -40,7 +41,14 @@ class ServerSidePruning(Strategy):
         return self.inner.configure_round(rnd=rnd, model=model, clients=clients)
 
     def aggregate(self, *, rnd: int, model: GlobalModel, updates: Sequence[Update]) -> GlobalModel:
-        new = self.inner.aggregate(rnd=rnd, model=model, updates=updates)
+        return self._prune(rnd, model, self.inner.aggregate(rnd=rnd, model=model, updates=updates))
+
+    def stream(self, *, rnd: int, model: GlobalModel) -> Fold | None:
+        """The inner strategy's fold, then pruning: the server prunes the aggregate only."""
+        inner = self.inner.stream(rnd=rnd, model=model)
+        return None if inner is None else Then(inner, lambda new: self._prune(rnd, model, new))
+
+    def _prune(self, rnd: int, model: GlobalModel, new: GlobalModel) -> GlobalModel:
         target = self.schedule.target(rnd)
         if target is None:
             return new
