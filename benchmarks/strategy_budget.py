@@ -1,14 +1,14 @@
 """Accuracy at fixed cumulative upload budgets: dense FedAvg and FedAvgM against six ways to
 train at 80 % sparsity, on two non-IID partitions (issue 5, benchmark a).
 
-Rerun: ``.venv/bin/python benchmarks/strategy_budget.py [--quick] [--seeds 0 1] [--workers 2]``.
+Rerun: ``.venv/bin/python benchmarks/strategy_budget.py [--quick] [--seeds 0 1 2] [--workers 2]``.
 Writes ``benchmarks/results/strategy_budget.json`` and prints a markdown table.
 
 MNIST-10k, 100 clients, 10 a round, ``--rounds`` (40) rounds of 2 local epochs (batch 10, SGD
 lr 0.1, momentum 0.5), a 10 % client validation split in every variant (the bandit needs it;
 all train on the same data), partitions "2 classes per client" (shards) and Dirichlet
 alpha = 0.1. The budget unit is one dense round's upload (10 clients x the dense fp32 model),
-``DRU``; a variant's accuracy at budget B is the test accuracy of the last global model whose
+``DRU``; cells are mean ± std over the seeds (3 by default); a variant's accuracy at budget B is the test accuracy of the last global model whose
 cumulative upload (``bytes_up_total``: every encoded byte, masks and PruneFL's importance
 included) is at most B. Server-side variants prune after round 1's aggregation, so their
 first upload is dense.
@@ -94,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 rounds, 1 epoch, one seed")
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     rounds, seeds = (10, [0]) if args.quick else (args.rounds, args.seeds)
@@ -137,7 +137,9 @@ def main() -> None:
                 known = [v for v in values if v is not None]
                 if len(known) < len(values):
                     return "—"
-                return f"{statistics.mean(known):.4f}"
+                if len(known) == 1:
+                    return f"{known[0]:.3f}"
+                return f"{statistics.mean(known):.3f} ± {statistics.stdev(known):.3f}"
 
             rows.append(
                 [
