@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
+from torch import Tensor
 
 from fedprune.messages import GlobalModel, Instruction, PruneOrder, Update
 from fedprune.prune import Pruner, Schedule
 from fedprune.prune.mask import apply_masks
 from fedprune.prune.sensitivity_pruner import mean_layer_sparsity
 from fedprune.strategy.base import Strategy
+from fedprune.strategy.fold import Fold
 from fedprune.strategy.server_scores import server_scores
 
 
@@ -58,9 +60,38 @@ class ClientSidePruning(Strategy):
         target = self.schedule.target(rnd)
         if target is None:
             return new
-        kept_by_any = {
-            n: torch.stack([u.masks[n] for u in updates]).any(0) & new.masks[n] for n in new.masks
-        }
+        union = {n: torch.stack([u.masks[n] for u in updates]).any(0) for n in new.masks}
+        return self._reconcile(
+            rnd=rnd, model=model, new=new, union=union, target=target, updates=updates
+        )
+
+    def stream(self, *, rnd: int, model: GlobalModel) -> Fold | None:
+        """The inner fold plus the union of the clients' masks (a pruner that reads every
+        client's layer rates, ``needs_data``, needs the list)."""
+        inner = self.inner.stream(rnd=rnd, model=model)
+        target = self.schedule.target(rnd)
+        if inner is None or target is None:
+            return inner
+        if getattr(self.pruner, "needs_data", False):
+            return None
+        return UnionFold(
+            inner,
+            lambda new, union: self._reconcile(
+                rnd=rnd, model=model, new=new, union=union, target=target
+            ),
+        )
+
+    def _reconcile(
+        self,
+        *,
+        rnd: int,
+        model: GlobalModel,
+        new: GlobalModel,
+        union: dict[str, Tensor],
+        target: float,
+        updates: Sequence[Update] = (),
+    ) -> GlobalModel:
+        kept_by_any = {n: union[n] & new.masks[n] for n in new.masks}
         scores = server_scores(
             criterion=self.order.criterion, before=model, after=new, seed=self.seed, rnd=rnd
         )
@@ -72,3 +103,23 @@ class ClientSidePruning(Strategy):
         masks = self.pruner.compute_masks(scores=scores, masks=kept_by_any, target=target)
         apply_masks(new.params, masks)
         return GlobalModel(params=new.params, masks=masks)
+
+
+class UnionFold(Fold):
+    """An inner fold, and the union of the updates' keep-masks (an entry some client kept),
+    both handed to ``after`` at the end."""
+
+    def __init__(
+        self, inner: Fold, after: Callable[[GlobalModel, dict[str, Tensor]], GlobalModel]
+    ) -> None:
+        self.inner, self.after = inner, after
+        self.union: dict[str, Tensor] = {}
+
+    def add(self, update: Update) -> None:
+        self.inner.add(update)
+        for name, keep in update.masks.items():
+            held = self.union.get(name)
+            self.union[name] = keep.clone() if held is None else held | keep
+
+    def finish(self) -> GlobalModel:
+        return self.after(self.inner.finish(), self.union)

@@ -70,12 +70,31 @@ STREAMING = {
 }
 
 
+def client_pruned(seed: int) -> list[Update]:
+    """Updates whose clients pruned differently (random masks, pruned entries zero)."""
+    g = torch.Generator().manual_seed(100 + seed)
+    out = []
+    for u in updates(seed):
+        keep = torch.rand(6, 4, generator=g) < 0.6
+        params = {"w": u.params["w"] * keep, "b": u.params["b"]}
+        out.append(Update(cid=u.cid, num_examples=u.num_examples, params=params, masks={"w": keep}))
+    return out
+
+
+STREAMING["client pruning"] = lambda: ClientSidePruning(
+    inner=FedAvg(instruction=INSTR),
+    order=PruneOrder(pruner="global", criterion="magnitude", target=0.5),
+    pruner=PRUNERS.get("global")(),
+    schedule=Every(),
+)
+
+
 @pytest.mark.parametrize("name", list(STREAMING))
 def test_the_fold_gives_the_aggregates_bits_round_after_round(name: str) -> None:
     listed, streamed = STREAMING[name](), STREAMING[name]()
     a = b = start()
     for rnd in (1, 2, 3):  # server optimisers carry moments from round to round
-        ups = updates(rnd)
+        ups = client_pruned(rnd) if name == "client pruning" else updates(rnd)
         a = listed.aggregate(rnd=rnd, model=a, updates=ups)
         b = folded(streamed, rnd, b, ups)
         for n in a.params:
@@ -89,7 +108,7 @@ def test_rules_that_need_every_update_do_not_stream() -> None:
     m = start()
     order = PruneOrder(pruner="global", criterion="magnitude", target=0.5)
     client = ClientSidePruning(
-        inner=FedAvg(instruction=INSTR),
+        inner=FedAvg(instruction=INSTR, aggregator="median"),
         order=order,
         pruner=PRUNERS.get("global")(),
         schedule=Every(),
