@@ -35,9 +35,11 @@ class LocalEngine(Engine):
     in this process. Bytes go through the codec either way, and the results are the same.
     """
 
-    def __init__(self, *, workers: int | None = None, worker_threads: int = 1) -> None:
+    def __init__(
+        self, *, workers: int | None = None, worker_threads: int = 1, keep_freed: bool = True
+    ) -> None:
         self.workers = usable_cores() if workers is None else workers
-        self.worker_threads = worker_threads
+        self.worker_threads, self.keep_freed = worker_threads, keep_freed
         self.pool: WorkerPool | None = None
 
     @classmethod
@@ -45,7 +47,7 @@ class LocalEngine(Engine):
         e = config.engine
         # a data-parallel silo starts processes of its own: its clients run here
         workers = 1 if config.train.silo_workers > 1 else e.workers
-        return cls(workers=workers, worker_threads=e.worker_threads)
+        return cls(workers=workers, worker_threads=e.worker_threads, keep_freed=e.keep_freed_memory)
 
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
         # a daemonic process (a multiprocessing.Pool worker) may not start processes
@@ -55,7 +57,10 @@ class LocalEngine(Engine):
                 self.close()
             if self.pool is None:
                 self.pool = WorkerPool(
-                    work=work, processes=self.workers, threads=self.worker_threads
+                    work=work,
+                    processes=self.workers,
+                    threads=self.worker_threads,
+                    keep_freed=self.keep_freed,
                 )
             return self.pool.run(jobs)
         replies = []
