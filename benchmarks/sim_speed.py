@@ -14,8 +14,6 @@ process (run in turn, the order rotated between repeats):
   channels-last convolutions);
 - ``fedprune_pruned``: the same with client-side magnitude pruning to 80 % (a pruned federation);
 - ``fedprune_contiguous``: the default engine with ``engine.memory_format=contiguous``;
-- ``fedprune_heap_trimmed``: the default engine with ``engine.keep_freed_memory=false`` (the
-  workers' C heap as glibc sets it: freed multi-MB buffers go back to the system);
 - ``fedprune_in_process``: ``engine.workers=1``, contiguous, every core's threads in one process;
 - ``plain_loop``: a sequential PyTorch loop (``sim_workload.train_client``), every core's threads;
 - ``flower_simulation``: Flower 1.42's ``run_simulation`` (Ray backend, 1 CPU and 1 thread per
@@ -58,7 +56,6 @@ VARIANTS: dict[str, list[str] | None] = {
         "pruning.start_round=1",
     ],
     "fedprune_contiguous": ["engine.memory_format=contiguous"],
-    "fedprune_heap_trimmed": ["engine.keep_freed_memory=false"],
     "fedprune_in_process": [
         "engine.workers=1",
         f"engine.threads={CORES}",

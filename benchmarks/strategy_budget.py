@@ -8,10 +8,10 @@ MNIST-10k, 100 clients, 10 a round, ``--rounds`` (40) rounds of 2 local epochs (
 lr 0.1, momentum 0.5), a 10 % client validation split in every variant (the bandit needs it;
 all train on the same data), partitions "2 classes per client" (shards) and Dirichlet
 alpha = 0.1. The budget unit is one dense round's upload (10 clients x the dense fp32 model),
-``DRU``; cells are mean ± std over the seeds (3 by default); a variant's accuracy at budget B is the test accuracy of the last global model whose
-cumulative upload (``bytes_up_total``: every encoded byte, masks and PruneFL's importance
-included) is at most B. Server-side variants prune after round 1's aggregation, so their
-first upload is dense.
+``DRU``; cells are mean ± std over the seeds (3 by default). A variant's accuracy at budget
+B is the test accuracy of the last global model whose cumulative upload (``bytes_up_total``:
+every encoded byte, masks and PruneFL's importance included) is at most B. Server-side
+variants prune after round 1's aggregation, so their first upload is dense.
 - FedAvg, FedAvgM (server momentum 0.9): dense.
 - random mask: server-side random pruning to 80 % after round 1, then fixed.
 - SNIP one-shot: clients prune by SNIP to 80 % in round 1, the server reconciles, then fixed.

@@ -479,9 +479,6 @@ class EngineConfig(_Section):
     memory_format: Literal["auto", "contiguous", "channels_last"] = "auto"
     # clients' error-feedback residuals as files in this folder, not in RAM (many clients)
     spill_dir: str | None = None
-    # worker processes keep freed multi-MB buffers in their heap for the next client (glibc:
-    # fewer page faults, footprint at its high-water mark; fedprune.engine.heap)
-    keep_freed_memory: bool = True
     client_cpus: float = Field(1.0, gt=0)
     ray_address: str | None = None
     timeout: float = Field(600.0, gt=0)

@@ -11,6 +11,7 @@ import numpy as np
 from torch import Tensor
 
 from fedprune.codec import Pipeline, encode_pipeline
+from fedprune.mask_count import keeps_all
 from fedprune.messages import GlobalModel
 
 
@@ -48,7 +49,7 @@ class DownlinkEncoder:
         that they decode to identical values."""
 
         # all-ones masks are not sent in either form: a prunable tensor sent dense is fully kept
-        partial = {n: m for n, m in model.masks.items() if not bool(m.all())}
+        partial = {n: m for n, m in model.masks.items() if not keeps_all(m)}
 
         def pack(pipeline: Pipeline) -> bytes:
             rng = np.random.default_rng(list(seed))

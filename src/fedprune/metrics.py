@@ -6,17 +6,19 @@ from collections.abc import Mapping
 
 from torch import Tensor
 
+from fedprune.mask_count import kept
+
 
 def layer_sparsity(masks: Mapping[str, Tensor]) -> dict[str, float]:
     """Pruned fraction of each masked tensor."""
-    return {n: 1.0 - float(m.sum()) / max(m.numel(), 1) for n, m in masks.items()}
+    return {n: 1.0 - kept(m) / max(m.numel(), 1) for n, m in masks.items()}
 
 
 def global_sparsity(masks: Mapping[str, Tensor]) -> float:
     """Sparsity (pruning rate) = pruned parameters / prunable parameters."""
     total = sum(m.numel() for m in masks.values())
-    kept = sum(int(m.sum()) for m in masks.values())
-    return 1.0 - kept / total if total else 0.0
+    count = sum(kept(m) for m in masks.values())
+    return 1.0 - count / total if total else 0.0
 
 
 def parameter_counts(
@@ -25,7 +27,7 @@ def parameter_counts(
     """Total, prunable and remaining parameter counts and the parameter compression ratio."""
     total = sum(t.numel() for t in params.values())
     prunable = sum(m.numel() for m in masks.values())
-    pruned = prunable - sum(int(m.sum()) for m in masks.values())
+    pruned = prunable - sum(kept(m) for m in masks.values())
     remaining = total - pruned
     return {
         "total": total,

@@ -11,6 +11,7 @@ from torch import Tensor
 from fedprune.codec import Decoded, Pipeline, decode, encode_pipeline
 from fedprune.codec.frame import read_frame
 from fedprune.finite import all_finite
+from fedprune.mask_count import keeps_all
 
 FP32 = Pipeline()
 
@@ -73,7 +74,7 @@ def masks_to_send(*, masks: Mapping[str, Tensor], pipeline: Pipeline) -> dict[st
     """Every mask for a mask-known pipeline (the receiver checks them); else the partial ones."""
     if pipeline.mask == "known":
         return dict(masks)
-    return {n: m for n, m in masks.items() if not bool(m.all())}
+    return {n: m for n, m in masks.items() if not keeps_all(m)}
 
 
 def _decode_checked(

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from fedprune.mask_count import keeps_all
 from fedprune.messages import Instruction
 from fedprune.prune.shrink import soft_threshold
 
@@ -51,7 +52,7 @@ class MaskedSGD:
         self.anchors = [(p, p.detach().clone()) for p in model.parameters()] if self.mu > 0 else []
         # float copies once, so each step multiplies without a bool -> float conversion
         self.masked = [
-            (params[n], m.to(params[n].dtype)) for n, m in masks.items() if not bool(m.all())
+            (params[n], m.to(params[n].dtype)) for n, m in masks.items() if not keeps_all(m)
         ]
         self.shrink = instruction.lr * instruction.shrink_l1
         self.shrunk = [params[n] for n in masks] if self.shrink > 0 else []

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import torch
 from torch import Tensor
 
 from fedprune.aggregate import update_norm
+from fedprune.mask_count import kept
 from fedprune.messages import GlobalModel
 from fedprune.payload import PayloadError
 from fedprune.prune.regrow import regrow_count
@@ -20,7 +20,7 @@ from fedprune.prune.regrow import regrow_count
 
 def count(t: Tensor) -> int:
     """Non-zero (for masks: kept) entries of ``t``."""
-    return int(torch.count_nonzero(t))
+    return kept(t)
 
 
 def check_pruned_zero(*, params: Mapping[str, Tensor], masks: Mapping[str, Tensor]) -> None:

@@ -35,11 +35,9 @@ class LocalEngine(Engine):
     in this process. Bytes go through the codec either way, and the results are the same.
     """
 
-    def __init__(
-        self, *, workers: int | None = None, worker_threads: int = 1, keep_freed: bool = True
-    ) -> None:
+    def __init__(self, *, workers: int | None = None, worker_threads: int = 1) -> None:
         self.workers = usable_cores() if workers is None else workers
-        self.worker_threads, self.keep_freed = worker_threads, keep_freed
+        self.worker_threads = worker_threads
         self.pool: WorkerPool | None = None
 
     @classmethod
@@ -47,7 +45,7 @@ class LocalEngine(Engine):
         e = config.engine
         # a data-parallel silo starts processes of its own: its clients run here
         workers = 1 if config.train.silo_workers > 1 else e.workers
-        return cls(workers=workers, worker_threads=e.worker_threads, keep_freed=e.keep_freed_memory)
+        return cls(workers=workers, worker_threads=e.worker_threads)
 
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
         # a daemonic process (a multiprocessing.Pool worker) may not start processes
@@ -57,10 +55,7 @@ class LocalEngine(Engine):
                 self.close()
             if self.pool is None:
                 self.pool = WorkerPool(
-                    work=work,
-                    processes=self.workers,
-                    threads=self.worker_threads,
-                    keep_freed=self.keep_freed,
+                    work=work, processes=self.workers, threads=self.worker_threads
                 )
             return self.pool.run(jobs)
         replies = []

@@ -35,7 +35,6 @@ from safetensors.torch import save as save_tensors
 from fedprune.checkpoint.split import join_state, split_state
 from fedprune.client import ClientWorker
 from fedprune.engine.arena import Arena
-from fedprune.engine.heap import keep_freed_memory
 from fedprune.messages import ClientJob, ClientReply, instruction_from_json, instruction_to_json
 
 log = logging.getLogger(__name__)
@@ -53,16 +52,13 @@ class _Proc:
 
 
 class WorkerPool:
-    """``processes`` forked copies of ``work``, each on ``threads`` torch threads; with
-    ``keep_freed`` they keep freed buffers in their heap for reuse (``keep_freed_memory``).
+    """``processes`` forked copies of ``work``, each on ``threads`` torch threads.
 
     ``run`` gives one reply per job, in job order; a job whose work raises gets a reply with
     ``error`` set, and a worker that dies fails its job and the jobs only it could run.
     """
 
-    def __init__(
-        self, *, work: ClientWorker, processes: int, threads: int = 1, keep_freed: bool = True
-    ) -> None:
+    def __init__(self, *, work: ClientWorker, processes: int, threads: int = 1) -> None:
         if not CAN_FORK:
             raise RuntimeError("worker processes need Linux's fork")
         if processes < 1 or threads < 1:
@@ -88,7 +84,6 @@ class WorkerPool:
                     "down": self.down,
                     "up": up,
                     "threads": threads,
-                    "keep_freed": keep_freed,
                     "parent": os.getpid(),
                     "inherited": [p.conn for p in self.procs] + [parent_end],
                 },
@@ -260,15 +255,12 @@ def _serve(
     threads: int,
     parent: int,
     inherited: list[Connection],
-    keep_freed: bool = True,
 ) -> None:
     """A worker's loop: run jobs until told to stop, the pipe closes or the parent is gone."""
     for other in inherited:  # the parent's ends, so only the parent keeps a pipe open
         other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     torch.set_num_threads(threads)
-    if keep_freed:
-        keep_freed_memory()
     downlinks: dict[tuple[int, int], bytes] = {}
     epoch = -1
     while True:
