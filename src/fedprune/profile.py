@@ -58,22 +58,7 @@ def count_macs(*, model: nn.Module, example_input: Tensor) -> int:
     sample: 12); bias additions, normalisation, activations and pooling are left out, the usual
     convention since they are memory-bound and small. Add a layer type to ``MAC_COUNTERS``.
     """
-    total = 0
-
-    def hook(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
-        nonlocal total
-        counter = _counter(module)
-        if counter is not None:
-            total += counter(module, inputs, output)
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if _counter(m)]
-    try:
-        with evaluating(model), torch.inference_mode():
-            model(example_input)
-    finally:
-        for h in handles:
-            h.remove()
-    return total
+    return sum(layer_macs(model=model, example_input=example_input).values())
 
 
 def layer_macs(*, model: nn.Module, example_input: Tensor) -> dict[str, int]:
