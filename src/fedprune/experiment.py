@@ -57,7 +57,6 @@ from fedprune.models import build_model, prunable_names
 from fedprune.models.keras_models import KerasModule
 from fedprune.models.layout import apply_layout, wants_channels_last
 from fedprune.payload import (
-    PayloadError,
     dense_size,
     load_sent_state,
     pack_model,
@@ -75,7 +74,7 @@ from fedprune.strategy.base import privacy_spent
 from fedprune.strategy.fold import Fold
 from fedprune.training import evaluate
 from fedprune.transfer import load_pretrained
-from fedprune.validation import check_update
+from fedprune.validation import check_update, decode_scores
 
 log = logging.getLogger(__name__)
 
@@ -546,11 +545,7 @@ class Experiment:
             return None
         names = [n for n, p in self.model.named_parameters() if p.requires_grad]
         reference = {n: view.params[n] for n in names}
-        scores, _ = unpack_model(payload=payload, reference=reference, prunable=[])
-        bad = [n for n, s in scores.items() if not bool((s >= 0).all())]
-        if bad:
-            raise PayloadError(f"negative importance for {bad[:3]}")
-        return scores
+        return decode_scores(payload=payload, reference=reference, what="importance")
 
     def _decode_channel_scores(
         self, payload: bytes, model: GlobalModel
@@ -567,11 +562,7 @@ class Experiment:
             self._groups = (shapes, groups)
         groups = self._groups[1]
         reference = {g: torch.zeros(n) for g, n in groups.items()}
-        scores, _ = unpack_model(payload=payload, reference=reference, prunable=[])
-        bad = [g for g, s in scores.items() if not bool((s >= 0).all())]
-        if bad:
-            raise PayloadError(f"negative channel scores for {bad[:3]}")
-        return scores
+        return decode_scores(payload=payload, reference=reference, what="channel scores")
 
     def _evaluate(self, model: GlobalModel) -> tuple[float, float]:
         self._follow_structure(model)

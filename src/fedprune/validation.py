@@ -14,7 +14,7 @@ from torch import Tensor
 from fedprune.aggregate import update_norm
 from fedprune.mask_count import kept
 from fedprune.messages import GlobalModel
-from fedprune.payload import PayloadError
+from fedprune.payload import PayloadError, unpack_model
 from fedprune.prune.regrow import regrow_count
 
 
@@ -108,3 +108,16 @@ def check_update(
     check_no_revival(masks=masks, model=model, regrow=regrow)
     if max_norm is not None:
         check_norm(params=params, masks=masks, model=model, max_norm=max_norm)
+
+
+def decode_scores(
+    *, payload: bytes, reference: Mapping[str, Tensor], what: str
+) -> dict[str, Tensor]:
+    """Scores a client sent beside its update (channel scores, PruneFL's importance): the
+    names and shapes of ``reference``, finite and non-negative, or ``PayloadError`` naming
+    ``what`` and the first offending tensors."""
+    scores, _ = unpack_model(payload=payload, reference=reference, prunable=[])
+    bad = [n for n, s in scores.items() if not bool((s >= 0).all())]
+    if bad:
+        raise PayloadError(f"negative {what} for {bad[:3]}")
+    return scores
