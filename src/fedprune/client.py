@@ -101,6 +101,7 @@ class ClientWorker:
         cache_masks: bool = False,
         channels_last: bool = False,
         spill_dir: Path | str | None = None,
+        device: torch.device | str = "cpu",
     ) -> None:
         # the layout training runs in (fedprune.models.layout); kept when the structure changes
         self.channels_last = channels_last
@@ -125,6 +126,10 @@ class ClientWorker:
         self.masks_held: dict[int, dict[str, PackedMask]] = {}  # a bit an entry
         # simulated attackers (evaluation only): their hooks poison data, model or payload
         self.adversary = adversary
+        # local training runs here (fedprune.device); off the CPU in a copy of the model there
+        self.device = torch.device(device)
+        self._train_in_copy = self.device.type != "cpu"
+        self._trainer: nn.Module | None = None
 
     @property
     def keeps_memory(self) -> bool:
@@ -207,13 +212,12 @@ class ClientWorker:
         grads = None
         if needs is Need.INIT_GRADIENTS:
             grads = self._init_gradients(data=data, names=list(masks), job=job, generator=gen)
-        named = dict(self.model.named_parameters())
         tracked = list(masks) if needs is Need.TRAIN_GRADIENTS else []
         if job.instruction.importance:  # PruneFL scores every trainable entry, pruned ones too
-            tracked = [n for n, p in named.items() if p.requires_grad]
-        running = GradientMean(params={n: named[n] for n in tracked}) if tracked else None
+            tracked = [n for n, p in self.model.named_parameters() if p.requires_grad]
+        running: GradientMean | None = None
         if job.instruction.silo_workers > 1:
-            if running is not None:
+            if tracked:
                 raise ValueError(
                     "accumulating training gradients (criterion taylor, PruneFL's importance) "
                     "needs silo_workers = 1"
@@ -228,14 +232,8 @@ class ClientWorker:
                 workers=job.instruction.silo_workers,
             )
         else:
-            metrics = train_local(
-                model=self.model,
-                x=data.x,
-                y=data.y,
-                masks=masks,
-                instruction=job.instruction,
-                generator=gen,
-                gradients=running,
+            metrics, running = self._train(
+                data=data, masks=masks, job=job, generator=gen, tracked=tracked
             )
         if job.instruction.regrow > 0:
             masks = self._regrow(data=data, masks=masks, job=job, generator=gen)
@@ -291,6 +289,49 @@ class ClientWorker:
             ),
         )
 
+    def _train(
+        self,
+        *,
+        data: ClientData,
+        masks: dict[str, Tensor],
+        job: ClientJob,
+        generator: torch.Generator,
+        tracked: list[str],
+    ) -> tuple[dict[str, float], GradientMean | None]:
+        """``train_local`` on ``self.device``, collecting the gradients of ``tracked`` if any.
+
+        On the CPU it trains ``self.model`` itself. Elsewhere it trains a copy of the model kept
+        there (made again when the structure changes), loads the trained state back into
+        ``self.model`` and brings the gradient sums back, so what follows training (pruning,
+        privacy, encoding, all of it bandwidth- not compute-bound) runs on the CPU unchanged.
+        The batches are drawn on the CPU generator either way.
+        """
+        model = self._device_model() if self._train_in_copy else self.model
+        if model is not self.model:
+            model.load_state_dict(self.model.state_dict())
+        named = dict(model.named_parameters())
+        running = GradientMean(params={n: named[n] for n in tracked}) if tracked else None
+        dev = self.device
+        metrics = train_local(
+            model=model,
+            x=data.x.to(dev),
+            y=data.y.to(dev),
+            masks={n: m.to(dev) for n, m in masks.items()},
+            instruction=job.instruction,
+            generator=generator,
+            gradients=running,
+        )
+        if model is not self.model:
+            self.model.load_state_dict(model.state_dict())
+            if running is not None:
+                running.finish(device=torch.device("cpu"))
+        return metrics, running
+
+    def _device_model(self) -> nn.Module:
+        if self._trainer is None:
+            self._trainer = copy.deepcopy(self.model).to(self.device)
+        return self._trainer
+
     def _decode_downlink(self, job: ClientJob) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         """The received model and masks; a mask-known downlink is read with the masks this
         client cached last time, and a missing or stale cache raises ``CodecError``."""
@@ -341,6 +382,7 @@ class ClientWorker:
         conform(model=self.model, example_input=example_input, shapes=shapes)
         apply_layout(self.model, channels_last=self.channels_last)
         self.reference = sent_state(self.model)
+        self._trainer = None  # the device copy has the old structure
 
     def _channel_scores(self, criterion: str, data: ClientData, *, job: ClientJob) -> bytes:
         """Per-channel importance of the trained model on local data, fp32-encoded for upload.

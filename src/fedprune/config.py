@@ -461,7 +461,8 @@ class EngineConfig(_Section):
 
     ``local`` (default) runs each round's clients on ``workers`` forked processes (one per core
     unless set; 1: in this process) of ``worker_threads`` torch threads each; ``threads`` sets
-    this process's torch threads (evaluation, in-process clients).
+    this process's torch threads (evaluation, in-process clients). ``device`` other than
+    ``cpu`` trains the clients there (``fedprune.device``), one after another in this process.
 
     ``flower`` runs each round's clients through Flower's Ray simulation (``fedprune[flower]``):
     ``client_cpus`` CPUs per client actor, on the Ray cluster at ``ray_address`` (``"auto"``:
@@ -479,9 +480,28 @@ class EngineConfig(_Section):
     memory_format: Literal["auto", "contiguous", "channels_last"] = "auto"
     # clients' error-feedback residuals as files in this folder, not in RAM (many clients)
     spill_dir: str | None = None
+    # where clients train: 'cpu' (default: the same bits on every machine), 'cuda', 'cuda:N',
+    # or 'auto' (CUDA when usable); local engine only, clients then run in this process
+    device: str = "cpu"
     client_cpus: float = Field(1.0, gt=0)
     ray_address: str | None = None
     timeout: float = Field(600.0, gt=0)
+
+    @field_validator("device")
+    @classmethod
+    def _device_name(cls, value: str) -> str:
+        from fedprune.device import check_device_name
+
+        return check_device_name(value)
+
+    @model_validator(mode="after")
+    def _device_fits(self) -> EngineConfig:
+        if self.device != "cpu" and self.name != "local":
+            raise ValueError(
+                f"engine.device = {self.device!r} is an option of engine.name = 'local' "
+                f"(not {self.name!r})"
+            )
+        return self
 
 
 class AttackConfig(_Section):
@@ -683,6 +703,11 @@ class ExperimentConfig(_Section):
             raise ValueError(
                 "edge simulation with secure aggregation is not supported yet: dropouts would "
                 "have to happen inside the protocol"
+            )
+        if self.engine.device != "cpu" and self.train.silo_workers > 1:
+            raise ValueError(
+                f"engine.device = {self.engine.device!r} with train.silo_workers > 1 is not "
+                "supported: a data-parallel silo trains on CPU processes"
             )
         per_round = self.federation.clients_per_round
         if per_round is not None and per_round > self.data.num_clients:

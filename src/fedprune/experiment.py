@@ -35,6 +35,7 @@ from fedprune.data import (
     split_fold,
     split_validation,
 )
+from fedprune.device import resolve_device
 from fedprune.downlink import DownlinkEncoder
 from fedprune.edge import EdgeModel, round_seconds
 from fedprune.engine import ENGINES
@@ -203,6 +204,7 @@ class Experiment:
             cache_masks=parse_pipeline(config.codec.downlink).mask == "known",
             channels_last=self.channels_last,
             spill_dir=config.engine.spill_dir,
+            device=resolve_device(config.engine.device),
         )
         self.downlink = DownlinkEncoder(pipeline=parse_pipeline(config.codec.downlink))
         self.ledger = Ledger()

@@ -29,6 +29,11 @@ class GradientMean:
                 self.sums[n].add_(p.grad)
         self.steps += 1
 
+    def finish(self, *, device: torch.device) -> None:
+        """Training is over: move the sums to ``device`` and let go of the parameters."""
+        self.sums = {n: s.to(device) for n, s in self.sums.items()}
+        self.params = {}
+
     def mean(self) -> dict[str, Tensor]:
         """Mean gradient per parameter over the steps so far (zeros before any step)."""
         return {n: s / max(self.steps, 1) for n, s in self.sums.items()}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fedprune.client import ClientWorker
+from fedprune.device import resolve_device
 from fedprune.engine.base import ENGINES, ClientWork, Engine
 from fedprune.engine.pool import CAN_FORK, WorkerPool
 from fedprune.messages import ClientJob, ClientReply
@@ -43,8 +44,10 @@ class LocalEngine(Engine):
     @classmethod
     def from_config(cls, config: ExperimentConfig) -> LocalEngine:
         e = config.engine
-        # a data-parallel silo starts processes of its own: its clients run here
-        workers = 1 if config.train.silo_workers > 1 else e.workers
+        # a data-parallel silo starts processes of its own, and a forked process cannot use
+        # the CUDA state of its parent: those clients run here
+        on_cpu = resolve_device(e.device).type == "cpu"
+        workers = 1 if config.train.silo_workers > 1 or not on_cpu else e.workers
         return cls(workers=workers, worker_threads=e.worker_threads)
 
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
