@@ -268,7 +268,7 @@ def train_flop_per_round() -> float:
 
     exp = w.workload()
     macs = count_macs(model=w.new_model(), example_input=torch.zeros(1, 1, 28, 28))
-    examples = sum(int(d.x.shape[0]) for d in exp.client_data) * w.EPOCHS
+    examples = sum(int(d.x.shape[0]) for d in exp.client_data) * w.SPEED.epochs
     return 2.0 * macs * 3 * examples
 
 

@@ -9,6 +9,7 @@ benchmark puts this folder on their ``PYTHONPATH``).
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
@@ -19,28 +20,59 @@ from torch import nn
 
 SEED = 0
 CLIENTS = 100
-EPOCHS = 1
-BATCH = 32
-LR = 0.05
 
 
-def fedprune_overrides(*, rounds: int) -> list[str]:
-    """The workload as fedprune config: MNIST-10k, FedAvg CNN, 100 clients all sampled each
-    round, Dirichlet 0.5, one epoch of batch-32 plain SGD, dense fp32 uplink and downlink."""
+@dataclass(frozen=True)
+class Recipe:
+    """Local training of one client round: ``epochs`` of batch-``batch`` SGD at
+    ``lr * lr_decay ** (round - 1)`` with ``momentum`` (a fresh optimiser each round)."""
+
+    epochs: int = 1
+    batch: int = 32
+    lr: float = 0.05
+    lr_decay: float = 1.0
+    momentum: float = 0.0
+
+    def lr_at(self, rnd: int) -> float:
+        return self.lr * self.lr_decay ** (rnd - 1)
+
+    def to_config(self) -> dict[str, int | float]:
+        """As a Flower ``ConfigRecord``'s items (what the server sends each client)."""
+        return {f"recipe-{k}": v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_config(cls, config: Any) -> Recipe:
+        return cls(
+            epochs=int(config["recipe-epochs"]),
+            batch=int(config["recipe-batch"]),
+            lr=float(config["recipe-lr"]),
+            lr_decay=float(config["recipe-lr_decay"]),
+            momentum=float(config["recipe-momentum"]),
+        )
+
+
+SPEED = Recipe()  # sim_speed's: one epoch, batch 32, plain SGD at 0.05
+
+
+def fedprune_overrides(
+    *, rounds: int, recipe: Recipe = SPEED, clients_per_round: int = CLIENTS
+) -> list[str]:
+    """The workload as fedprune config: MNIST-10k, FedAvg CNN, 100 clients on Dirichlet 0.5,
+    ``clients_per_round`` sampled each round, ``recipe``'s training, dense fp32 both ways."""
     return [
         f"seed={SEED}",
         "data.dataset=mnist10k",
         "data.partition=dirichlet",
         "data.alpha=0.5",
         f"data.num_clients={CLIENTS}",
-        f"federation.clients_per_round={CLIENTS}",
+        f"federation.clients_per_round={clients_per_round}",
         f"federation.rounds={rounds}",
         "model.name=cnn_fedavg",
-        f"train.epochs={EPOCHS}",
-        f"train.batch_size={BATCH}",
-        f"train.lr={LR}",
-        "train.lr_decay=1.0",
-        "train.momentum=0.0",
+        f"train.epochs={recipe.epochs}",
+        f"train.batch_size={recipe.batch}",
+        f"train.lr={recipe.lr}",
+        f"train.lr_decay={recipe.lr_decay}",
+        f"train.momentum={recipe.momentum}",
         "pruning.mode=none",
     ]
 
@@ -63,19 +95,19 @@ def new_model() -> nn.Module:
     return build_model(name="cnn_fedavg", input_shape=(1, 28, 28), num_classes=10)
 
 
-def train_client(model: nn.Module, *, rnd: int, cid: int) -> int:
-    """One client's local epoch of minibatch SGD, as a user would write it; examples seen."""
+def train_client(model: nn.Module, *, rnd: int, cid: int, recipe: Recipe = SPEED) -> int:
+    """One client's local minibatch SGD, as a user would write it; examples seen."""
     data = workload().client_data[cid]
     gen = torch.Generator().manual_seed(
         int(np.random.SeedSequence([SEED, rnd, cid]).generate_state(1)[0])
     )
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr_at(rnd), momentum=recipe.momentum)
     model.train()
     n = int(data.x.shape[0])
-    for _ in range(EPOCHS):
+    for _ in range(recipe.epochs):
         order = torch.randperm(n, generator=gen)
-        for start in range(0, n, BATCH):
-            idx = order[start : start + BATCH]
+        for start in range(0, n, recipe.batch):
+            idx = order[start : start + recipe.batch]
             opt.zero_grad()
             F.cross_entropy(model(data.x[idx]), data.y[idx]).backward()
             opt.step()
@@ -109,7 +141,9 @@ else:
         model = _actor_model()
         model.load_state_dict(msg.content["arrays"].to_torch_state_dict())
         cid = int(context.node_config["partition-id"])
-        n = train_client(model, rnd=int(msg.content["config"]["server-round"]), cid=cid)
+        config = msg.content["config"]
+        recipe = Recipe.from_config(config) if "recipe-epochs" in config else SPEED
+        n = train_client(model, rnd=int(config["server-round"]), cid=cid, recipe=recipe)
         content = RecordDict(
             {
                 "arrays": ArrayRecord(model.state_dict()),

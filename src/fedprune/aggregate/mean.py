@@ -52,7 +52,7 @@ class RunningMean:
                     f"update {self.count}: {name} has shape {tuple(t.shape)}, "
                     f"expected {tuple(acc.shape)}"
                 )
-            acc.add_(t.to(torch.float64), alpha=weight)
+            acc.add_(t, alpha=weight)  # float64 arithmetic, without a float64 copy of t
         self.total += float(weight)
         self.count += 1
 
