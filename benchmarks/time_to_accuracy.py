@@ -1,7 +1,7 @@
 """Wall-clock time to test accuracies: fedprune's structured pruning vs dense FedAvg on
 fedprune's engine vs dense FedAvg on Flower's simulation engine, in one invocation.
 
-Rerun: ``.venv/bin/python benchmarks/time_to_accuracy.py [--max-rounds 30]``.
+Rerun: ``.venv/bin/python benchmarks/time_to_accuracy.py [--max-rounds 60]``.
 Writes ``benchmarks/results/time_to_accuracy.json`` and prints a markdown table.
 
 Workload (``sim_workload.py``, ``TTA`` below): MNIST-10k (8,000 train / 2,000 test), the FedAvg
@@ -11,9 +11,10 @@ the global model evaluated on the 2,000 test images after every round. Variants,
 own process, one after another:
 
 - ``fedprune_dense``: the default local engine (a worker process per core);
-- ``fedprune_structured``: the same with server-side structured pruning (L1 channel scores of
-  the aggregate, global scope) to ``--flops-budget`` of the dense MACs, in two steps at rounds
-  3 and 6: every client then trains, and sends, the physically smaller model;
+- ``fedprune_structured@B``: the same with server-side structured pruning (L1 channel scores
+  of the aggregate, global scope) to the fraction ``B`` of the dense MACs (0.25 and 0.5), in
+  two steps at rounds 3 and 6: every client then trains, and sends, the physically smaller
+  model;
 - ``flower_dense``: Flower 1.42's ``run_simulation`` (Ray, 1 CPU and 1 thread per client actor),
   Flower's own FedAvg sampling 20 of the 100 nodes, the same training function
   (``sim_workload.train_client``) and central evaluation.
@@ -44,7 +45,12 @@ from sim_workload import CLIENTS, Recipe  # noqa: E402
 
 TTA = Recipe(epochs=5, batch=10, lr=0.05, lr_decay=0.99, momentum=0.5)
 PER_ROUND = 20
-VARIANTS = ("fedprune_dense", "fedprune_structured", "flower_dense")
+VARIANTS = (
+    "fedprune_dense",
+    "fedprune_structured@0.25",
+    "fedprune_structured@0.5",
+    "flower_dense",
+)
 
 
 class Reached(Exception):
@@ -135,11 +141,11 @@ def run_flower(*, target: float, max_rounds: int) -> dict[str, Any]:
     return {"elapsed": [m - started for m in marks], "accuracy": accuracy}
 
 
-def child(name: str, *, target: float, max_rounds: int, budget: float, out: Path) -> None:
+def child(name: str, *, target: float, max_rounds: int, out: Path) -> None:
     if name == "flower_dense":
         result = run_flower(target=target, max_rounds=max_rounds)
     else:
-        extra = [] if name == "fedprune_dense" else structured(budget)
+        extra = [] if name == "fedprune_dense" else structured(float(name.split("@")[1]))
         result = run_fedprune(extra, target=target, max_rounds=max_rounds)
     out.write_text(json.dumps(result))
 
@@ -152,12 +158,11 @@ def structured(budget: float) -> list[str]:
     ]
 
 
-def measure(name: str, *, target: float, max_rounds: int, budget: float) -> dict[str, Any]:
+def measure(name: str, *, target: float, max_rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tta") as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, __file__, "--child", name, "--out", str(out)]
         cmd += ["--target", str(target), "--max-rounds", str(max_rounds)]
-        cmd += ["--flops-budget", str(budget)]
         path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
         env = os.environ | {"PYTHONPATH": path}
         done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -176,14 +181,13 @@ def first_reach(result: dict[str, Any], target: float) -> dict[str, float | int 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=float, nargs="+", default=[0.9, 0.93, 0.95, 0.96, 0.97])
-    parser.add_argument("--max-rounds", type=int, default=30)
-    parser.add_argument("--flops-budget", type=float, default=0.25)
+    parser.add_argument("--max-rounds", type=int, default=60)
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     targets = sorted(args.targets)
-    common = {"target": targets[-1], "max_rounds": args.max_rounds, "budget": args.flops_budget}
+    common = {"target": targets[-1], "max_rounds": args.max_rounds}
     if args.child:
         child(args.child, out=args.out, **common)
         return
@@ -219,7 +223,7 @@ def main() -> None:
             "max_rounds": args.max_rounds,
             "recipe": TTA.to_config(),
             "clients_per_round": PER_ROUND,
-            "variants": {"fedprune_structured": structured(args.flops_budget)},
+            "variants": {n: structured(float(n.split("@")[1])) for n in args.variants if "@" in n},
         },
     )
 
