@@ -55,12 +55,12 @@ SPEED = Recipe()  # sim_speed's: one epoch, batch 32, plain SGD at 0.05
 
 
 def fedprune_overrides(
-    *, rounds: int, recipe: Recipe = SPEED, clients_per_round: int = CLIENTS
+    *, rounds: int, recipe: Recipe = SPEED, clients_per_round: int = CLIENTS, seed: int = SEED
 ) -> list[str]:
     """The workload as fedprune config: MNIST-10k, FedAvg CNN, 100 clients on Dirichlet 0.5,
     ``clients_per_round`` sampled each round, ``recipe``'s training, dense fp32 both ways."""
     return [
-        f"seed={SEED}",
+        f"seed={seed}",
         "data.dataset=mnist10k",
         "data.partition=dirichlet",
         "data.alpha=0.5",
@@ -78,28 +78,29 @@ def fedprune_overrides(
 
 
 @cache
-def workload() -> Any:
+def workload(seed: int = SEED) -> Any:
     """fedprune's ``Experiment`` for the workload, for its client data and test split."""
     from fedprune.config import build_config
     from fedprune.experiment import Experiment
 
-    return Experiment(
-        config=build_config(overrides=[*fedprune_overrides(rounds=1), "engine.workers=1"])
-    )
+    overrides = [*fedprune_overrides(rounds=1, seed=seed), "engine.workers=1"]
+    return Experiment(config=build_config(overrides=overrides))
 
 
-def new_model() -> nn.Module:
+def new_model(seed: int = SEED) -> nn.Module:
     from fedprune.models import build_model
 
-    torch.manual_seed(SEED)
+    torch.manual_seed(seed)  # as fedprune's Experiment seeds its model
     return build_model(name="cnn_fedavg", input_shape=(1, 28, 28), num_classes=10)
 
 
-def train_client(model: nn.Module, *, rnd: int, cid: int, recipe: Recipe = SPEED) -> int:
+def train_client(
+    model: nn.Module, *, rnd: int, cid: int, recipe: Recipe = SPEED, seed: int = SEED
+) -> int:
     """One client's local minibatch SGD, as a user would write it; examples seen."""
-    data = workload().client_data[cid]
+    data = workload(seed).client_data[cid]
     gen = torch.Generator().manual_seed(
-        int(np.random.SeedSequence([SEED, rnd, cid]).generate_state(1)[0])
+        int(np.random.SeedSequence([seed, rnd, cid]).generate_state(1)[0])
     )
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr_at(rnd), momentum=recipe.momentum)
     model.train()
@@ -114,10 +115,10 @@ def train_client(model: nn.Module, *, rnd: int, cid: int, recipe: Recipe = SPEED
     return n
 
 
-def evaluate(model: nn.Module) -> float:
+def evaluate(model: nn.Module, seed: int = SEED) -> float:
     from fedprune.training import evaluate as fedprune_evaluate
 
-    exp = workload()
+    exp = workload(seed)
     return fedprune_evaluate(model=model, x=exp.test_x, y=exp.test_y)[0]
 
 
@@ -143,7 +144,8 @@ else:
         cid = int(context.node_config["partition-id"])
         config = msg.content["config"]
         recipe = Recipe.from_config(config) if "recipe-epochs" in config else SPEED
-        n = train_client(model, rnd=int(config["server-round"]), cid=cid, recipe=recipe)
+        seed = int(config["seed"]) if "seed" in config else SEED
+        n = train_client(model, rnd=int(config["server-round"]), cid=cid, recipe=recipe, seed=seed)
         content = RecordDict(
             {
                 "arrays": ArrayRecord(model.state_dict()),

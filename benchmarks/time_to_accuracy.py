@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,13 +58,15 @@ class Reached(Exception):
     """Raised from a round callback to end a run at the target (not an error)."""
 
 
-def run_fedprune(extra: list[str], *, target: float, max_rounds: int) -> dict[str, Any]:
+def run_fedprune(extra: list[str], *, target: float, max_rounds: int, seed: int) -> dict[str, Any]:
     import sim_workload as w
 
     from fedprune.config import build_config
     from fedprune.experiment import Experiment
 
-    overrides = w.fedprune_overrides(rounds=max_rounds, recipe=TTA, clients_per_round=PER_ROUND)
+    overrides = w.fedprune_overrides(
+        rounds=max_rounds, recipe=TTA, clients_per_round=PER_ROUND, seed=seed
+    )
     exp = Experiment(config=build_config(overrides=[*overrides, *extra]))
     rows: list[dict[str, Any]] = []
     marks: list[float] = []
@@ -86,7 +89,7 @@ def run_fedprune(extra: list[str], *, target: float, max_rounds: int) -> dict[st
     }
 
 
-def run_flower(*, target: float, max_rounds: int) -> dict[str, Any]:
+def run_flower(*, target: float, max_rounds: int, seed: int) -> dict[str, Any]:
     import sim_workload as w
     from flwr.app import ArrayRecord, ConfigRecord, Context, MetricRecord
     from flwr.serverapp import Grid, ServerApp
@@ -99,12 +102,12 @@ def run_flower(*, target: float, max_rounds: int) -> dict[str, Any]:
 
     @server_app.main()
     def main(grid: Grid, context: Context) -> None:
-        model = w.new_model()
+        model = w.new_model(seed)
 
         def central(rnd: int, arrays: ArrayRecord) -> MetricRecord:
             if rnd > 0:
                 model.load_state_dict(arrays.to_torch_state_dict())
-                accuracy.append(w.evaluate(model))
+                accuracy.append(w.evaluate(model, seed))
                 marks.append(time.perf_counter())
                 if accuracy[-1] >= target:
                     raise Reached
@@ -120,7 +123,7 @@ def run_flower(*, target: float, max_rounds: int) -> dict[str, Any]:
             grid=grid,
             initial_arrays=ArrayRecord(model.state_dict()),
             num_rounds=max_rounds,
-            train_config=ConfigRecord(TTA.to_config()),
+            train_config=ConfigRecord({**TTA.to_config(), "seed": seed}),
             evaluate_fn=central,
         )
 
@@ -141,12 +144,12 @@ def run_flower(*, target: float, max_rounds: int) -> dict[str, Any]:
     return {"elapsed": [m - started for m in marks], "accuracy": accuracy}
 
 
-def child(name: str, *, target: float, max_rounds: int, out: Path) -> None:
+def child(name: str, *, target: float, max_rounds: int, seed: int, out: Path) -> None:
     if name == "flower_dense":
-        result = run_flower(target=target, max_rounds=max_rounds)
+        result = run_flower(target=target, max_rounds=max_rounds, seed=seed)
     else:
         extra = [] if name == "fedprune_dense" else structured(float(name.split("@")[1]))
-        result = run_fedprune(extra, target=target, max_rounds=max_rounds)
+        result = run_fedprune(extra, target=target, max_rounds=max_rounds, seed=seed)
     out.write_text(json.dumps(result))
 
 
@@ -158,11 +161,11 @@ def structured(budget: float) -> list[str]:
     ]
 
 
-def measure(name: str, *, target: float, max_rounds: int) -> dict[str, Any]:
+def measure(name: str, *, target: float, max_rounds: int, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tta") as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, __file__, "--child", name, "--out", str(out)]
-        cmd += ["--target", str(target), "--max-rounds", str(max_rounds)]
+        cmd += ["--targets", str(target), "--max-rounds", str(max_rounds), "--seed", str(seed)]
         path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
         env = os.environ | {"PYTHONPATH": path}
         done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -178,41 +181,75 @@ def first_reach(result: dict[str, Any], target: float) -> dict[str, float | int 
     return {"round": None, "seconds": None}
 
 
+def spread(values: list[float]) -> str:
+    if not values:
+        return "—"
+    if len(values) == 1:
+        return f"{values[0]:.0f}"
+    return f"{statistics.mean(values):.0f} ± {statistics.stdev(values):.0f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="7 rounds, targets 0.5/0.6, seed 0")
     parser.add_argument("--targets", type=float, nargs="+", default=[0.9, 0.93, 0.95, 0.96, 0.97])
     parser.add_argument("--max-rounds", type=int, default=60)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.targets, args.max_rounds, args.seeds = [0.5, 0.6], 7, [0]
     targets = sorted(args.targets)
     common = {"target": targets[-1], "max_rounds": args.max_rounds}
     if args.child:
-        child(args.child, out=args.out, **common)
+        child(args.child, out=args.out, seed=args.seed, **common)
         return
+    runs: dict[str, dict[int, dict[str, Any]]] = {n: {} for n in args.variants}
+    for seed in args.seeds:
+        for name in args.variants:
+            got = measure(name, seed=seed, **common)
+            n = len(got["accuracy"])
+            runs[name][seed] = {
+                "to_target": {str(t): first_reach(got, t) for t in targets},
+                "s_per_round_after_first": (got["elapsed"][-1] - got["elapsed"][0]) / max(n - 1, 1),
+                "round1_s": got["elapsed"][0],
+                "best_accuracy": max(got["accuracy"]),
+                "rounds_run": n,
+                "run": got,
+            }
+            print(f"seed {seed} {name}: {runs[name][seed]['to_target']}", file=sys.stderr)
     figures: dict[str, Any] = {}
-    for name in args.variants:
-        got = measure(name, **common)
-        n = len(got["accuracy"])
+    for name, by_seed in runs.items():
+        summary: dict[str, Any] = {}
+        for t in targets:
+            reached = [r["to_target"][str(t)] for r in by_seed.values()]
+            secs = [r["seconds"] for r in reached if r["seconds"] is not None]
+            summary[str(t)] = {
+                "seeds_reached": len(secs),
+                "seconds": secs,
+                "mean_s": statistics.mean(secs) if len(secs) == len(reached) else None,
+                "rounds": [r["round"] for r in reached],
+            }
         figures[name] = {
-            "to_target": {str(t): first_reach(got, t) for t in targets},
-            "s_per_round_after_first": (got["elapsed"][-1] - got["elapsed"][0]) / max(n - 1, 1),
-            "round1_s": got["elapsed"][0],
-            "best_accuracy": max(got["accuracy"]),
-            "rounds_run": n,
-            "run": got,
+            "to_target": summary,
+            "s_per_round_after_first": statistics.median(
+                r["s_per_round_after_first"] for r in by_seed.values()
+            ),
+            "best_accuracy": [r["best_accuracy"] for r in by_seed.values()],
+            "seeds": {str(k): v for k, v in by_seed.items()},
         }
-        print(f"{name}: {figures[name]['to_target']}", file=sys.stderr)
     ratios: dict[str, float] = {}
     for base in ("flower_dense", "fedprune_dense"):
         for name in args.variants:
             if name == base or base not in figures:
                 continue
             for t in targets:
-                b = figures[base]["to_target"][str(t)]["seconds"]
-                v = figures[name]["to_target"][str(t)]["seconds"]
-                if b and v:
+                b = figures[base]["to_target"][str(t)]["mean_s"]
+                v = figures[name]["to_target"][str(t)]["mean_s"]
+                if b and v:  # every seed of both reached it
                     ratios[f"{base} / {name}, time to {t}"] = b / v
     figures["ratios"] = ratios
     write_result(
@@ -221,6 +258,7 @@ def main() -> None:
         settings={
             "targets": targets,
             "max_rounds": args.max_rounds,
+            "seeds": args.seeds,
             "recipe": TTA.to_config(),
             "clients_per_round": PER_ROUND,
             "variants": {n: structured(float(n.split("@")[1])) for n in args.variants if "@" in n},
@@ -229,19 +267,20 @@ def main() -> None:
 
     def cell(name: str, t: float) -> str:
         got = figures[name]["to_target"][str(t)]
-        return "—" if got["seconds"] is None else f"{got['seconds']:.0f} s (r{got['round']})"
+        seeds = len(args.seeds)
+        note = "" if got["seeds_reached"] == seeds else f" ({got['seeds_reached']}/{seeds} seeds)"
+        return spread(got["seconds"]) + note
 
     rows = [
         [
             name,
             *[cell(name, t) for t in targets],
             f"{figures[name]['s_per_round_after_first']:.2f}",
-            f"{figures[name]['round1_s']:.1f}",
-            f"{figures[name]['best_accuracy']:.4f}",
+            f"{max(figures[name]['best_accuracy']):.4f}",
         ]
         for name in args.variants
     ]
-    header = ["variant", *[f"to {t}" for t in targets], "s/round", "round 1 s", "best acc"]
+    header = ["variant", *[f"s to {t}" for t in targets], "s/round", "best acc"]
     print(markdown_table(header, rows))
     for key, value in ratios.items():
         print(f"{key}: {value:.2f}")
