@@ -34,6 +34,7 @@ from fedprune.prune.mask import apply_masks
 from fedprune.prune.regrow import regrow_masks
 from fedprune.prune.structured import channel_scores, conform
 from fedprune.silo import train_data_parallel
+from fedprune.sparse_linear import SparsePolicy
 from fedprune.training import GradientMean, evaluate, loss_gradients, train_local
 
 
@@ -102,6 +103,7 @@ class ClientWorker:
         channels_last: bool = False,
         spill_dir: Path | str | None = None,
         device: torch.device | str = "cpu",
+        sparse: SparsePolicy | None = None,
     ) -> None:
         # the layout training runs in (fedprune.models.layout); kept when the structure changes
         self.channels_last = channels_last
@@ -130,6 +132,8 @@ class ClientWorker:
         self.device = torch.device(device)
         self._train_in_copy = self.device.type != "cpu"
         self._trainer: nn.Module | None = None
+        # pruned Linear layers it selects train through CSR kernels (measured on CPUs only)
+        self.sparse = sparse if self.device.type == "cpu" else None
 
     @property
     def keeps_memory(self) -> bool:
@@ -320,6 +324,7 @@ class ClientWorker:
             instruction=job.instruction,
             generator=generator,
             gradients=running,
+            sparse=self.sparse,
         )
         if model is not self.model:
             self.model.load_state_dict(model.state_dict())

@@ -483,6 +483,9 @@ class EngineConfig(_Section):
     # where clients train: 'cpu' (default: the same bits on every machine), 'cuda', 'cuda:N',
     # or 'auto' (CUDA when usable); local engine only, clients then run in this process
     device: str = "cpu"
+    # pruned Linear layers train on their kept weights through CSR kernels where
+    # benchmarks/sparse_kernels.py measured a gain ('auto': fedprune.sparse_linear.AUTO; CPU)
+    sparse_kernels: Literal["off", "auto"] = "auto"
     client_cpus: float = Field(1.0, gt=0)
     ray_address: str | None = None
     timeout: float = Field(600.0, gt=0)

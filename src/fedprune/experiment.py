@@ -71,6 +71,7 @@ from fedprune.prune.mask import full_masks
 from fedprune.prune.structured import channel_groups, conform
 from fedprune.results import RunWriter, read_rounds
 from fedprune.secagg.federation import from_config as secure_aggregation
+from fedprune.sparse_linear import AUTO
 from fedprune.strategy.base import privacy_spent
 from fedprune.strategy.fold import Fold
 from fedprune.training import evaluate
@@ -205,6 +206,7 @@ class Experiment:
             channels_last=self.channels_last,
             spill_dir=config.engine.spill_dir,
             device=resolve_device(config.engine.device),
+            sparse=AUTO if config.engine.sparse_kernels == "auto" else None,
         )
         self.downlink = DownlinkEncoder(pipeline=parse_pipeline(config.codec.downlink))
         self.ledger = Ledger()

@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from fedprune.mask_count import keeps_all
 from fedprune.messages import Instruction
 from fedprune.prune.shrink import soft_threshold
+from fedprune.sparse_linear import SparsePolicy, sparse_linears
 
 
 class GradientMean:
@@ -98,6 +99,7 @@ def train_local(
     instruction: Instruction,
     generator: torch.Generator,
     gradients: GradientMean | None = None,
+    sparse: SparsePolicy | None = None,
 ) -> dict[str, float]:
     """Run ``instruction.epochs`` epochs of mini-batch SGD on ``(x, y)``; return mean loss.
 
@@ -109,8 +111,26 @@ def train_local(
     ``soft_threshold(w, lr * shrink_l1)`` on the tensors in ``masks`` (the prunable ones), which
     sets small weights to exactly zero. ``gradients``, when given, collects each step's data-loss
     gradient (before the proximal term and masking). Batches are index slices of in-memory
-    tensors: a DataLoader only adds overhead here.
+    tensors: a DataLoader only adds overhead here. With a ``sparse`` policy, the ``Linear``
+    layers it selects train on their kept weights through CSR kernels
+    (``fedprune.sparse_linear``; not with ``gradients`` or L1 shrinkage).
     """
+    if sparse is None or gradients is not None or instruction.shrink_l1 > 0:
+        return _train_masked(model, x, y, masks, instruction, generator, gradients)
+    with sparse_linears(model, masks, policy=sparse) as packed:
+        rest = {n: m for n, m in masks.items() if n not in packed}
+        return _train_masked(model, x, y, rest, instruction, generator, None)
+
+
+def _train_masked(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    masks: Mapping[str, Tensor],
+    instruction: Instruction,
+    generator: torch.Generator,
+    gradients: GradientMean | None,
+) -> dict[str, float]:
     sgd = MaskedSGD(model=model, masks=masks, instruction=instruction)
     attack = instruction.adversarial
     model.train()
