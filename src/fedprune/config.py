@@ -490,6 +490,11 @@ class EngineConfig(_Section):
     ray_address: str | None = None
     timeout: float = Field(600.0, gt=0)
 
+    @field_validator("sparse_kernels", mode="before")
+    @classmethod
+    def _off_is_off(cls, value: Any) -> Any:
+        return "off" if value is False else value  # YAML reads a bare off as false
+
     @field_validator("device")
     @classmethod
     def _device_name(cls, value: str) -> str:

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from fedprune.messages import Instruction
-from fedprune.sparse_linear import CsrPattern, SparsePolicy, sparse_linears
+from fedprune.sparse_linear import AUTO, CsrPattern, SparsePolicy, sparse_linears
 from fedprune.training import train_local
 
 
@@ -107,3 +107,14 @@ def test_the_policy_selects_by_kept_share_and_size() -> None:
     assert not SparsePolicy(max_density=0.001).selects(mask, 40)
     assert not SparsePolicy(max_density=0.05, min_numel=10_001).selects(mask, 40)
     assert not SparsePolicy(max_density=0.05).selects(mask, 0)  # nothing left to train
+
+
+@pytest.mark.parametrize(("choice", "expected"), [("auto", AUTO), ("off", None)])
+def test_engine_sparse_kernels_reaches_the_clients(choice: str, expected: object) -> None:
+    from fedprune.config import build_config
+    from fedprune.experiment import Experiment
+
+    config = build_config(
+        overrides=["data.dataset=digits", "model.name=mlp", f"engine.sparse_kernels={choice}"]
+    )
+    assert Experiment(config=config).worker.sparse == expected
