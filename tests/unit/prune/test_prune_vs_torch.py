@@ -89,3 +89,33 @@ def test_target_out_of_range_is_rejected(target: float) -> None:
         PRUNERS.get("layer")().compute_masks(
             scores={"w": torch.ones(3)}, masks={"w": torch.ones(3, dtype=torch.bool)}, target=target
         )
+
+
+@pytest.mark.parametrize("name", ["layer", "global", "erk"])
+def test_at_the_target_already_the_masks_stand_and_match_a_full_ranking(name: str) -> None:
+    # a second call at the same target: k equals the entries already pruned (the shortcut)
+    from fedprune.prune import base
+
+    g = torch.Generator().manual_seed(5)
+    weights = {"a": torch.randn(30, 20, generator=g), "b": torch.randn(40, 10, generator=g)}
+    pruner = PRUNERS.get(name)()
+    first = pruner.compute_masks(
+        scores=weights, masks=full_masks(weights, list(weights)), target=0.7
+    )
+    pruned = {n: w * first[n] for n, w in weights.items()}
+    again = pruner.compute_masks(scores=pruned, masks=first, target=0.7)
+
+    def topk_only(importance: torch.Tensor, k: int) -> torch.Tensor:
+        keep = torch.ones_like(importance, dtype=torch.bool)
+        keep[torch.topk(importance, k=k, largest=False, sorted=False).indices] = False
+        return keep
+
+    module = {"layer": "layerwise", "global": "global_", "erk": "erk"}[name]
+    mp = pytest.MonkeyPatch()
+    mp.setattr(f"fedprune.prune.{module}.smallest_k_mask", topk_only)
+    ranked = pruner.compute_masks(scores=pruned, masks=first, target=0.7)
+    mp.undo()
+
+    assert base.smallest_k_mask is not topk_only
+    assert all(torch.equal(again[n], first[n]) for n in weights)
+    assert all(torch.equal(again[n], ranked[n]) for n in weights)
