@@ -81,6 +81,8 @@ def train_vmap(
 ) -> list[tuple[dict[str, Tensor], float]]:
     """Train every member from ``model``'s current weights with ``vmap``; ``(trained
     parameters, mean train loss)`` per member, in order. ``model`` itself is left as it was."""
+    if not cohort_eligible(model):
+        raise ValueError("train_vmap needs a model without batch norm, dropout or RNN layers")
     params = {n: p.detach() for n, p in model.named_parameters()}
     buffers = {n: b.detach() for n, b in model.named_buffers()}
     count = len(members)
