@@ -44,11 +44,10 @@ from torch.func import functional_call, grad_and_value, vmap
 
 from fedprune.mask_count import keeps_all
 from fedprune.messages import Instruction
-from fedprune.models import build_model
 from fedprune.training import train_local
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import markdown_table, write_result
+from common import markdown_table, randomly_pruned, write_result
 
 # modules whose training step is not a pure function of (weights, batch): batch statistics,
 # random dropout masks, recurrent state; a model holding one trains client by client
@@ -263,18 +262,10 @@ def sync(device: torch.device) -> None:
 
 def setting(*, name: str, clients: int, device: torch.device) -> dict[str, Any]:
     """A model, its masks and ``clients`` members of random MNIST-shaped data (seeded)."""
-    torch.manual_seed(0)
-    model = build_model(name=name, input_shape=(1, 28, 28), num_classes=10).to(device)
     g = torch.Generator().manual_seed(0)
-    masks = {
-        n: (torch.rand(p.shape, generator=g) > 0.5).to(device)
-        for n, p in model.named_parameters()
-        if p.dim() > 1
-    }
-    with torch.no_grad():
-        for n, p in model.named_parameters():
-            if n in masks:
-                p.mul_(masks[n])
+    model, masks = randomly_pruned(name=name, sparsity=0.5, generator=g)
+    model = model.to(device)
+    masks = {n: m.to(device) for n, m in masks.items()}
     members = [
         Member(
             x=torch.randn(EXAMPLES, 1, 28, 28, generator=g).to(device),

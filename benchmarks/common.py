@@ -102,3 +102,24 @@ def run_many(runs: dict[str, list[str]], *, workers: int) -> dict[str, dict[str,
                 flush=True,
             )
     return out
+
+
+def randomly_pruned(*, name: str, sparsity: float, generator: Any) -> tuple[Any, dict[str, Any]]:
+    """A model for MNIST-shaped input (torch seed 0) with every weight tensor of 2+ dims
+    pruned at random to ``sparsity`` (masks drawn from ``generator``): ``(model, masks)``."""
+    import torch
+
+    from fedprune.models import build_model
+    from fedprune.prune.mask import apply_masks
+
+    torch.manual_seed(0)
+    model = build_model(name=name, input_shape=(1, 28, 28), num_classes=10)
+    params = dict(model.named_parameters())
+    masks = {
+        n: torch.rand(p.shape, generator=generator) >= sparsity
+        for n, p in params.items()
+        if p.dim() > 1
+    }
+    with torch.no_grad():
+        apply_masks(params, masks)
+    return model, masks

@@ -35,12 +35,11 @@ from typing import Any
 import torch
 
 from fedprune.messages import Instruction
-from fedprune.models import build_model
 from fedprune.sparse_linear import AUTO, SparsePolicy
 from fedprune.training import train_local
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import markdown_table, write_result
+from common import markdown_table, randomly_pruned, write_result
 
 LAYERS = {"cnn_fedavg fc (3136->512)": (512, 3136), "mlp fc1 (784->200)": (200, 784)}
 SPARSITIES = (0.5, 0.8, 0.9, 0.95, 0.99)
@@ -99,18 +98,8 @@ def measure(*, out_f: int, in_f: int, sparsity: float, batch: int, repeats: int)
 
 
 def client_training(*, model_name: str, sparsity: float, repeats: int) -> dict[str, Any]:
-    torch.manual_seed(0)
-    model = build_model(name=model_name, input_shape=(1, 28, 28), num_classes=10)
     g = torch.Generator().manual_seed(0)
-    masks = {
-        n: torch.rand(p.shape, generator=g) >= sparsity
-        for n, p in model.named_parameters()
-        if p.dim() > 1
-    }
-    with torch.no_grad():
-        for n, p in model.named_parameters():
-            if n in masks:
-                p.mul_(masks[n])
+    model, masks = randomly_pruned(name=model_name, sparsity=sparsity, generator=g)
     start = {k: v.clone() for k, v in model.state_dict().items()}
     x = torch.randn(90, 1, 28, 28, generator=g)
     y = torch.randint(0, 10, (90,), generator=g)

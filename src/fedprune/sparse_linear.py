@@ -133,8 +133,8 @@ def sparse_linears(
 ) -> Iterator[set[str]]:
     """Within the block, every ``Linear`` whose weight mask ``policy`` selects trains on its
     packed kept weights (module parameter ``weight_kept``), its ``weight`` no longer a
-    parameter. Yields the weight names so replaced, whose masks the
-    optimiser then does not need. On exit the trained values go back into the dense weights
+    parameter. Yields the weight names so replaced, whose masks the optimiser then does not
+    need. On exit the trained values go back into the dense weights
     (pruned entries exactly zero) and the modules are as before, also after an exception."""
     swapped: list[tuple[nn.Linear, Tensor, dict[str, Any], CsrPattern]] = []
     names: set[str] = set()

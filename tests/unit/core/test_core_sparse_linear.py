@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from fedprune.messages import Instruction
+from fedprune.prune.mask import apply_masks
 from fedprune.sparse_linear import AUTO, CsrPattern, SparsePolicy, sparse_linears
 from fedprune.training import train_local
 
@@ -23,9 +24,7 @@ def masked_mlp(density: float, seed: int = 0) -> tuple[nn.Module, dict[str, torc
         if p.dim() == 2
     }
     with torch.no_grad():
-        for n, p in model.named_parameters():
-            if n in masks:
-                p.mul_(masks[n])
+        apply_masks(dict(model.named_parameters()), masks)
     return model, masks
 
 
