@@ -208,9 +208,12 @@ def batches(order: Tensor, *, size: int, merge_single: bool = False) -> list[Ten
 
 @torch.no_grad()
 def evaluate(
-    *, model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 1000
+    *, model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 128
 ) -> tuple[float, float]:
-    """Accuracy and mean cross-entropy of ``model`` on ``(x, y)``."""
+    """Accuracy and mean cross-entropy of ``model`` on ``(x, y)``.
+
+    Batches of 128, not 1,000: on the FedAvg CNN (2,000 MNIST images, 2 threads) 0.29 s
+    against 0.49 s, and 70 MB of activations at the peak instead of 240 MB (issue 7)."""
     model.eval()
     correct, loss = 0, 0.0
     for start in range(0, x.shape[0], batch_size):
