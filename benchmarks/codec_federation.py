@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -59,24 +59,26 @@ class FormulaEngine(LocalEngine):
     """Local engine that also charges each upload by the papers' formulas (bits -> bytes)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.formula: dict[int, dict[str, float]] = {}
 
-    def run(self, *, jobs: Sequence[ClientJob], work: Any) -> list[ClientReply]:
-        replies = super().run(jobs=jobs, work=work)
-        for job, reply in zip(jobs, replies, strict=True):
-            if reply.error is not None:
-                continue
-            decoded = decode(reply.payload)
-            total = sum(t.numel() for t in decoded.tensors.values())
-            nnz = sum(
-                int(decoded.masks[n].sum()) if n in decoded.masks else t.numel()
-                for n, t in decoded.tensors.items()
-            )
-            row = self.formula.setdefault(job.rnd, {"feddst": 0.0, "coo": 0.0, "bitmask": 0.0})
-            row["feddst"] += (total + 32 * nnz) / 8
-            row["coo"] += 64 * nnz / 8
-            row["bitmask"] += (total + 32 * nnz) / 8
-        return replies
+    def stream(self, *, jobs: Sequence[ClientJob], work: Any) -> Iterator[ClientReply]:
+        for reply in super().stream(jobs=jobs, work=work):
+            if reply.error is None:
+                self.charge(rnd=jobs[0].rnd, payload=reply.payload)
+            yield reply
+
+    def charge(self, *, rnd: int, payload: bytes) -> None:
+        decoded = decode(payload)
+        total = sum(t.numel() for t in decoded.tensors.values())
+        nnz = sum(
+            int(decoded.masks[n].sum()) if n in decoded.masks else t.numel()
+            for n, t in decoded.tensors.items()
+        )
+        row = self.formula.setdefault(rnd, {"feddst": 0.0, "coo": 0.0, "bitmask": 0.0})
+        row["feddst"] += (total + 32 * nnz) / 8
+        row["coo"] += 64 * nnz / 8
+        row["bitmask"] += (total + 32 * nnz) / 8
 
 
 def run_variant(overrides: list[str]) -> dict[str, Any]:

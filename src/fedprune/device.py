@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -41,3 +43,14 @@ def resolve_device(name: str) -> torch.device:
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
     return device
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block on ``n`` torch intra-op threads, then restore the count it had."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from fedprune.device import resolve_device
 from fedprune.downlink import DownlinkEncoder
 from fedprune.edge import EdgeModel, round_seconds
 from fedprune.engine import ENGINES
+from fedprune.engine.base import drain
 from fedprune.finite import all_finite
 from fedprune.ledger import Ledger
 from fedprune.messages import (
@@ -343,12 +344,11 @@ class Experiment:
                 self.round_base = self._received(global_model)
                 for job in jobs:
                     self.ledger.record(rnd=rnd, cid=job.cid, direction="down", payload=job.downlink)
-                replies = self.engine.run(jobs=jobs, work=self.worker)
-                wire = self.engine.round_metrics()
-                replies, sim = self._edge_round(rnd, jobs, replies)
                 self.round_regrow = {c: plan[c].regrow for c in clients}
+                replies, sim = self._replies(rnd, jobs)
                 fold = None if self.secure else self.strategy.stream(rnd=rnd, model=global_model)
                 updates = self._collect(rnd, replies, global_model, fold)
+                wire = self.engine.round_metrics()
                 global_model = self._aggregate(rnd, global_model, updates, fold)
                 row = self._round_row(rnd, global_model, updates, t0)
                 before = result.rounds[-1].get("sim_seconds_total") if result.rounds else 0.0
@@ -376,6 +376,17 @@ class Experiment:
                 writer.close()
             self.engine.close()
         return result
+
+    def _replies(
+        self, rnd: int, jobs: list[ClientJob]
+    ) -> tuple[Iterator[ClientReply], float | None]:
+        """The round's replies as the engine streams them, decoded and folded while later
+        clients still train; with edge simulation (which needs every upload's size first) or
+        secure aggregation (which sums them all), after the whole round has run."""
+        if self.edge is None and self.secure is None:
+            return self.engine.stream(jobs=jobs, work=self.worker), None
+        replies, sim = self._edge_round(rnd, jobs, self.engine.run(jobs=jobs, work=self.worker))
+        return drain(replies), sim
 
     def _edge_round(
         self, rnd: int, jobs: list[ClientJob], replies: list[ClientReply]
@@ -451,30 +462,31 @@ class Experiment:
         )
 
     def _collect(
-        self, rnd: int, replies: list[ClientReply], model: GlobalModel, fold: Fold | None = None
+        self,
+        rnd: int,
+        replies: Iterator[ClientReply],
+        model: GlobalModel,
+        fold: Fold | None = None,
     ) -> list[Update]:
         """Record every upload in the ledger, then decode and validate it (``check_update``);
-        bad ones are dropped and listed in ``round_rejected`` with their reason. Empties
-        ``replies`` (but under secure aggregation) as it goes. With a ``fold`` (streaming
-        aggregation) each valid update is folded in at once and returned without its tensors,
-        so the round never holds them all."""
+        bad ones are dropped and listed in ``round_rejected`` with their reason. Each payload
+        is dropped once decoded. With a ``fold`` (streaming aggregation) each valid update is
+        folded in at once and returned without its tensors, so the round never holds them
+        all."""
         updates: list[Update] = []
         self.round_rejected = []
         self.round_client_sparsity = {}
         if self.secure is not None:  # the server learns the secure sum only: nothing to check
-            self.failed += sum(r.error is not None for r in replies)
-            for reply in replies:
+            whole = list(replies)
+            self.failed += sum(r.error is not None for r in whole)
+            for reply in whole:
                 if reply.error is not None:
                     self.downlink.forget(reply.cid)
-            updates, self.round_rejected = self.secure.collect(
-                rnd=rnd, replies=replies, model=model
-            )
+            updates, self.round_rejected = self.secure.collect(rnd=rnd, replies=whole, model=model)
             self.rejected += len(self.round_rejected)
             self.round_client_sparsity = {str(u.cid): global_sparsity(u.masks) for u in updates}
             return updates
-        replies.reverse()
-        while replies:  # consumed: each payload is freed once decoded, so a round never holds
-            reply = replies.pop()  # every payload and every decoded update at once
+        for reply in replies:
             if reply.error is not None:
                 self.failed += 1
                 self.downlink.forget(reply.cid)
@@ -636,7 +648,7 @@ class Experiment:
             "bytes_down": self.ledger.total(direction="down", rnd=rnd),
             "bytes_up_total": self.ledger.total(direction="up"),
             "bytes_down_total": self.ledger.total(direction="down"),
-            "clients": [u.cid for u in updates],
+            "clients": sorted(u.cid for u in updates),
             "rejected": list(self.round_rejected),
             "skipped": self.skipped is not None,
             "skip_reason": self.skipped,

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from fedprune.checkpoint.model_file import MODEL_FILE, build_network, example_input, load_model
+from fedprune.device import torch_threads
 from fedprune.profile import count_macs, count_params, measure_latency
 
 
@@ -29,14 +28,10 @@ def profile_run(
     model, info = load_model(run_dir / MODEL_FILE, key=key)
     network = build_network(params=model.params, info=info)
     x = example_input(info)
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         latency = measure_latency(
             model=network, example_input=x, batch_sizes=batch_sizes, repeats=repeats
         )
-    finally:
-        torch.set_num_threads(before)
     return {
         "model": info.name,
         "macs_per_sample": count_macs(model=network, example_input=x),

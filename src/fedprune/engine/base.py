@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fedprune.messages import ClientJob, ClientReply
 from fedprune.registry import Registry
@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from fedprune.config import ExperimentConfig
 
 ClientWork = Callable[[ClientJob], ClientReply]
+T = TypeVar("T")
+
+
+def drain(items: list[T]) -> Iterator[T]:
+    """``items`` one at a time, in order, each removed from the list as it is handed on (so
+    a consumer that drops what it took holds one at a time)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 class Engine(ABC):
@@ -24,6 +33,12 @@ class Engine(ABC):
     @abstractmethod
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
         """One reply per job, in job order."""
+
+    def stream(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> Iterator[ClientReply]:
+        """The replies one at a time, for a server that folds each as it comes, in an order
+        that depends on the jobs alone (never on timing); each is dropped once handed on.
+        Here: ``run``'s, in job order."""
+        return drain(self.run(jobs=jobs, work=work))
 
     @classmethod
     def from_config(cls, config: ExperimentConfig) -> Engine:

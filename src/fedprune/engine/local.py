@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from fedprune.client import ClientWorker
-from fedprune.device import resolve_device
+from fedprune.device import resolve_device, torch_threads
 from fedprune.engine.base import ENGINES, ClientWork, Engine
-from fedprune.engine.pool import CAN_FORK, WorkerPool
+from fedprune.engine.pool import CAN_FORK, WorkerPool, schedule
 from fedprune.messages import ClientJob, ClientReply
 
 if TYPE_CHECKING:
@@ -51,6 +51,18 @@ class LocalEngine(Engine):
         return cls(workers=workers, worker_threads=e.worker_threads)
 
     def run(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> list[ClientReply]:
+        replies = dict(self._stream(jobs=jobs, work=work))
+        return [replies[k] for k in range(len(jobs))]
+
+    def stream(self, *, jobs: Sequence[ClientJob], work: ClientWork) -> Iterator[ClientReply]:
+        """Replies in ``schedule`` order (largest client job first), each as soon as it is
+        ready: in process after each job, from the pool while its workers train the next."""
+        for _, reply in self._stream(jobs=jobs, work=work):
+            yield reply
+
+    def _stream(
+        self, *, jobs: Sequence[ClientJob], work: ClientWork
+    ) -> Iterator[tuple[int, ClientReply]]:
         # a daemonic process (a multiprocessing.Pool worker) may not start processes
         forkable = CAN_FORK and not mp.current_process().daemon
         if self.workers > 1 and forkable and isinstance(work, ClientWorker):
@@ -60,16 +72,19 @@ class LocalEngine(Engine):
                 self.pool = WorkerPool(
                     work=work, processes=self.workers, threads=self.worker_threads
                 )
-            return self.pool.run(jobs)
-        replies = []
-        for job in jobs:
+            # while the workers train, this process only decodes and folds their replies: on
+            # one thread, as its idle OpenMP team would spin on the cores they compute on
+            # (sim_speed: a round 4.3 s instead of 6.0 s with 2 threads here)
+            with torch_threads(1):
+                yield from self.pool.stream(jobs)
+            return
+        data = work.data if isinstance(work, ClientWorker) else None
+        for k in schedule(jobs, data=data):
             try:
-                replies.append(work(job))
+                reply = work(jobs[k])
             except Exception as exc:  # a failing client must not end the run
-                replies.append(
-                    ClientReply(cid=job.cid, payload=b"", num_examples=0, error=repr(exc))
-                )
-        return replies
+                reply = ClientReply(cid=jobs[k].cid, payload=b"", num_examples=0, error=repr(exc))
+            yield k, reply
 
     def sync(self, work: ClientWork) -> None:
         """Load the client memory the workers hold into ``work`` (for a checkpoint)."""

@@ -6,11 +6,13 @@ Control messages are small JSON documents on a pipe; bulk bytes (downlinks, upli
 memory) go through shared-memory arenas (``fedprune.engine.arena``). Nothing is pickled.
 
 A job's result depends only on the downlink, the client's data and seeds keyed by (seed,
-round, client), so which worker runs it does not change it: runs are identical to the
-in-process path at the same thread count. Without client memory, jobs go to whichever worker
-is free, largest first (longest-processing-time scheduling); with client memory (error
-feedback, a mask-known downlink's cached masks) client ``cid`` always runs on worker
-``cid % processes``, where its memory lives, and ``pull_memory`` gathers it for checkpoints.
+round, client), so which worker runs it does not change it. Jobs start and replies come back
+in ``schedule`` order (largest first), each reply handed on as soon as its turn comes while the
+workers go on training, so runs are identical to the in-process path (which keeps that order)
+at the same thread count. Without client memory, jobs go to whichever worker is free; with
+client memory (error feedback, a mask-known downlink's cached masks) client ``cid`` always runs
+on worker ``cid % processes``, where its memory lives, and ``pull_memory`` gathers it for
+checkpoints.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -99,14 +101,26 @@ class WorkerPool:
 
     def run(self, jobs: Sequence[ClientJob]) -> list[ClientReply]:
         """Run ``jobs`` on the workers; one reply per job, in job order."""
+        replies: dict[int, ClientReply] = dict(self.stream(jobs))
+        return [replies[k] for k in range(len(jobs))]
+
+    def stream(self, jobs: Sequence[ClientJob]) -> Iterator[tuple[int, ClientReply]]:
+        """Run ``jobs`` on the workers, yielding ``(job index, reply)`` in ``schedule`` order,
+        whichever worker finishes first: an early reply waits in a buffer until its turn.
+
+        Each reply is yielded as soon as its turn comes, while the workers go on with the
+        next jobs, so the caller's work on it (decoding, folding) overlaps their training and
+        a round never holds every reply at once. The order depends on the jobs alone.
+        """
         self.epoch += 1
         self.down.reset()
         placed: dict[int, tuple[int, int] | None] = {}
         for job in jobs:  # each distinct downlink is written once, however many clients get it
             if id(job.downlink) not in placed:
                 placed[id(job.downlink)] = self.down.put(job.downlink)
-        queues = self._queues(jobs)
-        replies: dict[int, ClientReply] = {}
+        order = schedule(jobs, data=self.work.data)
+        queues = self._queues(jobs, order)
+        early: dict[int, ClientReply] = {}  # replies that came before their turn
         busy: dict[int, int] = {}  # worker -> job index
 
         def feed(w: int) -> None:
@@ -117,11 +131,12 @@ class WorkerPool:
                     self._send_job(w, jobs[k], placed[id(jobs[k].downlink)])
                 except OSError as exc:
                     self._lost(w, exc)
-                    replies[k] = _failed(jobs[k], f"worker {w} is gone: {exc!r}")
+                    early[k] = _failed(jobs[k], f"worker {w} is gone: {exc!r}")
                     continue
                 busy[w] = k
                 return
 
+        turn = 0
         try:
             for w in range(len(self.procs)):
                 feed(w)
@@ -131,19 +146,21 @@ class WorkerPool:
                     w = conns[conn]  # type: ignore[index]
                     k = busy.pop(w)
                     try:
-                        replies[k] = self._receive(w)
+                        early[k] = self._receive(w)
                     except (EOFError, OSError) as exc:
                         self._lost(w, exc)
-                        replies[k] = _failed(jobs[k], f"worker {w} died: {exc!r}")
-                    feed(w)
+                        early[k] = _failed(jobs[k], f"worker {w} died: {exc!r}")
+                    feed(w)  # before the caller sees the reply: the worker is never idle
+                while turn < len(order) and order[turn] in early:
+                    k = order[turn]
+                    turn += 1
+                    yield k, early.pop(k)
         except BaseException:  # interrupted with jobs in flight: their replies would be read
             self.broken = True  # as answers to the next request, so nothing more is asked
             raise
-        # jobs left in a queue no live worker serves (a pinned worker died)
-        for k in range(len(jobs)):
-            if k not in replies:
-                replies[k] = _failed(jobs[k], "no live worker process serves this client")
-        return [replies[k] for k in range(len(jobs))]
+        for k in order[turn:]:  # jobs left in a queue no live worker serves (a pinned one died)
+            late = _failed(jobs[k], "no live worker process serves this client")
+            yield k, early.pop(k, late)
 
     def pull_memory(self, *, drop: bool = False) -> None:
         """Copy every client's memory from the worker that owns it into ``self.work``, one
@@ -184,14 +201,11 @@ class WorkerPool:
         self.down.close()
         self.procs = []
 
-    def _queues(self, jobs: Sequence[ClientJob]) -> list[deque[int]]:
+    def _queues(self, jobs: Sequence[ClientJob], order: list[int]) -> list[deque[int]]:
         if self.pinned:
             n = len(self.procs)
-            return [deque(k for k, j in enumerate(jobs) if j.cid % n == w) for w in range(n)]
-        # largest first: the round ends when its last job does
-        data = self.work.data
-        cost = [int(data[j.cid].x.shape[0]) * j.instruction.epochs for j in jobs]
-        return [deque(sorted(range(len(jobs)), key=lambda k: (-cost[k], k)))]
+            return [deque(k for k in order if jobs[k].cid % n == w) for w in range(n)]
+        return [deque(order)]
 
     def _send_job(self, w: int, job: ClientJob, place: tuple[int, int] | None) -> None:
         head = {
@@ -237,6 +251,17 @@ def _receive_blobs(proc: _Proc, head: dict[str, Any]) -> list[bytes]:
         out.append(proc.up.take(start, n))
         start += n
     return out
+
+
+def schedule(jobs: Sequence[ClientJob], *, data: Sequence[Any] | None) -> list[int]:
+    """The order a round's jobs run and their replies are folded in: largest first (examples
+    times epochs; the round ends when its last job does, so a small job goes last), ties in job
+    order; job order when the clients' ``data`` are unknown. A function of the jobs alone, so
+    in process and on workers the server folds the same replies in the same order."""
+    if data is None:
+        return list(range(len(jobs)))
+    cost = [int(data[j.cid].x.shape[0]) * j.instruction.epochs for j in jobs]
+    return sorted(range(len(jobs)), key=lambda k: (-cost[k], k))
 
 
 def _failed(job: ClientJob, error: str) -> ClientReply:

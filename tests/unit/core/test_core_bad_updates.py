@@ -1,6 +1,6 @@
 """A corrupt upload or a crashing client is dropped; the run goes on and says so."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from fedprune.config import build_config
@@ -19,11 +19,13 @@ TINY = [
 
 
 class CorruptFirstUpload(LocalEngine):
-    def run(self, *, jobs: Sequence[ClientJob], work) -> list[ClientReply]:  # type: ignore[no-untyped-def]
-        replies = super().run(jobs=jobs, work=work)
-        bad = bytearray(replies[0].payload)
+    def stream(self, *, jobs: Sequence[ClientJob], work) -> Iterator[ClientReply]:  # type: ignore[no-untyped-def]
+        replies = super().stream(jobs=jobs, work=work)
+        first = next(replies)
+        bad = bytearray(first.payload)
         bad[len(bad) // 2] ^= 0xFF
-        return [replace(replies[0], payload=bytes(bad)), *replies[1:]]
+        yield replace(first, payload=bytes(bad))
+        yield from replies
 
 
 def test_corrupt_upload_is_rejected_and_counted_but_its_bytes_are_still_ledgered() -> None:

@@ -1,6 +1,6 @@
 """The ledger of a real run equals the sum of the payload lengths that crossed the engine."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from fedprune.config import build_config
 from fedprune.engine.local import LocalEngine
@@ -16,12 +16,12 @@ class SpyEngine(LocalEngine):
         self.down: list[tuple[int, int, int]] = []
         self.up: list[tuple[int, int, int]] = []
 
-    def run(self, *, jobs: Sequence[ClientJob], work) -> list[ClientReply]:  # type: ignore[no-untyped-def]
-        replies = super().run(jobs=jobs, work=work)
-        for job, reply in zip(jobs, replies, strict=True):
+    def stream(self, *, jobs: Sequence[ClientJob], work) -> Iterator[ClientReply]:  # type: ignore[no-untyped-def]
+        for job in jobs:
             self.down.append((job.rnd, job.cid, len(job.downlink)))
-            self.up.append((job.rnd, reply.cid, len(reply.payload)))
-        return replies
+        for reply in super().stream(jobs=jobs, work=work):
+            self.up.append((jobs[0].rnd, reply.cid, len(reply.payload)))
+            yield reply
 
 
 def test_ledger_equals_sum_of_payload_lengths_per_round_and_direction() -> None:

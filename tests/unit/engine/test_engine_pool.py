@@ -4,6 +4,7 @@ failures contained to the jobs they hit."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,7 +13,7 @@ from fedprune.checkpoint import split_state
 from fedprune.client import ClientWorker
 from fedprune.config import build_config
 from fedprune.engine.local import LocalEngine
-from fedprune.engine.pool import CAN_FORK, WorkerPool
+from fedprune.engine.pool import CAN_FORK, WorkerPool, schedule
 from fedprune.experiment import Experiment
 from fedprune.messages import ClientJob, ClientReply
 
@@ -156,3 +157,50 @@ def test_an_interrupted_run_leaves_a_pool_that_closes_at_once(monkeypatch) -> No
     pool.close()
 
     assert all(not p.is_alive() for p in procs)
+
+
+class Gated(ClientWorker):
+    """Client ``cid`` waits until its gate file exists, then echoes its downlink."""
+
+    gates: Path
+
+    def __call__(self, job: ClientJob) -> ClientReply:
+        import time
+
+        while not (self.gates / str(job.cid)).exists():
+            time.sleep(0.01)
+        return ClientReply(cid=job.cid, payload=job.downlink, num_examples=1)
+
+
+def test_the_stream_hands_on_a_reply_while_later_jobs_still_run(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    monkeypatch.setattr(Gated, "gates", tmp_path, raising=False)  # before the workers fork
+    pool, jobs = pool_of(Gated, processes=2)
+    order = schedule(jobs, data=pool.work.data)
+    (tmp_path / str(jobs[order[0]].cid)).touch()  # only the first job in the order may finish
+    released = threading.Event()
+
+    def release_all() -> None:  # so a stream that waits for every job still ends
+        released.set()
+        for job in jobs:
+            (tmp_path / str(job.cid)).touch()
+
+    timer = threading.Timer(5.0, release_all)
+    timer.start()
+    try:
+        stream = pool.stream(jobs)
+        k, first = next(stream)
+        handed_on_early = not released.is_set()
+        rest = list(stream)
+    finally:
+        timer.cancel()
+        release_all()
+        pool.close()
+
+    assert handed_on_early
+    assert len(set(order)) == len(jobs) and order != sorted(order)  # largest first, not job order
+    assert (k, first.cid) == (order[0], jobs[order[0]].cid)
+    assert [k for k, _ in rest] == order[1:]
