@@ -132,6 +132,9 @@ class ClientWorker:
         self.device = torch.device(device)
         self._train_in_copy = self.device.type != "cpu"
         self._trainer: nn.Module | None = None
+        # the last downlink decoded without client state, with what it decoded to: a round's
+        # clients share one downlink object, so each worker decodes it once a round
+        self._decoded: tuple[bytes, dict[str, Tensor], dict[str, Tensor]] | None = None
         # pruned Linear layers it selects train through CSR kernels (measured on CPUs only)
         self.sparse = sparse if self.device.type == "cpu" else None
 
@@ -339,8 +342,19 @@ class ClientWorker:
 
     def _decode_downlink(self, job: ClientJob) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         """The received model and masks; a mask-known downlink is read with the masks this
-        client cached last time, and a missing or stale cache raises ``CodecError``."""
-        packed = self.masks_held.get(job.cid) if self.cache_masks else None
+        client cached last time, and a missing or stale cache raises ``CodecError``.
+
+        Without cached masks the result depends on the bytes alone, so the same downlink
+        object as the last job's is not decoded again (~1.5 ms a client of the FedAvg CNN:
+        CRC, copies, finiteness): its tensors are shared, and nothing here writes to them.
+        """
+        if not self.cache_masks:
+            last = self._decoded
+            if last is None or last[0] is not job.downlink:
+                params, masks = self._unpack(job, held=None)
+                last = self._decoded = (job.downlink, params, masks)
+            return dict(last[1]), dict(last[2])
+        packed = self.masks_held.get(job.cid)
         held = None
         if packed is not None:  # masks of a shape since pruned away cannot serve (decode refuses)
             ref = self.reference
@@ -349,8 +363,15 @@ class ClientWorker:
                 for n, m in packed.items()
                 if n in ref and m.shape == tuple(ref[n].shape)
             }
+        params, masks = self._unpack(job, held=held)
+        self.masks_held[job.cid] = {n: PackedMask.pack(m) for n, m in masks.items()}
+        return params, masks
+
+    def _unpack(
+        self, job: ClientJob, *, held: dict[str, Tensor] | None
+    ) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         try:
-            params, masks = unpack_model(
+            return unpack_model(
                 payload=job.downlink,
                 reference=self.reference,
                 prunable=self.prunable,
@@ -361,9 +382,6 @@ class ClientWorker:
             raise CodecError(
                 f"client {job.cid} ({cached}) cannot read its downlink: {exc}"
             ) from None
-        if self.cache_masks:
-            self.masks_held[job.cid] = {n: PackedMask.pack(m) for n, m in masks.items()}
-        return params, masks
 
     def _follow_structure(self, downlink: bytes, *, example_input: Tensor) -> None:
         """Shrink the client's model when the server sends a structurally pruned one.

@@ -232,3 +232,27 @@ def test_shrink_with_l1_uploads_exact_zeros_pruned_at_the_ordered_rate() -> None
     assert global_sparsity(masks) == 0.5
     for n in PRUNABLE:
         assert torch.all(params[n][~masks[n]] == 0)
+
+
+def test_clients_sharing_a_downlink_object_decode_it_once_with_the_same_uploads(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import fedprune.client as client_module
+
+    decodes: list[int] = []
+
+    def counting(**kwargs):  # type: ignore[no-untyped-def]
+        decodes.append(len(kwargs["payload"]))
+        return unpack_model(**kwargs)
+
+    order = PruneOrder(pruner="global", criterion="magnitude", target=0.5)
+    shared = downlink()
+    separate = [worker()(job(cid=c, prune=order, down=downlink())).payload for c in (0, 1)]
+    monkeypatch.setattr(client_module, "unpack_model", counting)
+    w = worker()
+
+    uploads = [w(job(cid=c, prune=order, down=shared)).payload for c in (0, 1, 0)]
+    w(job(cid=1, prune=order, down=downlink()))  # equal bytes, another object: decoded
+
+    assert decodes == [len(shared), len(shared)]
+    assert uploads == [separate[0], separate[1], separate[0]]
