@@ -1,12 +1,13 @@
 """Wall-clock time to test accuracies: fedprune's structured pruning vs dense FedAvg on
 fedprune's engine vs dense FedAvg on Flower's simulation engine, in one invocation.
 
-Rerun: ``.venv/bin/python benchmarks/time_to_accuracy.py [--max-rounds 60]``.
+Rerun: ``.venv/bin/python benchmarks/time_to_accuracy.py [--quick] [--seeds 0 1 2]`` (the recorded
+run: 3 seeds, ~35 min on 2 cores).
 Writes ``benchmarks/results/time_to_accuracy.json`` and prints a markdown table.
 
 Workload (``sim_workload.py``, ``TTA`` below): MNIST-10k (8,000 train / 2,000 test), the FedAvg
 CNN (``cnn_fedavg``), 100 clients on Dirichlet(0.5), 20 sampled a round, 5 local epochs of
-batch-10 SGD (lr 0.05, times 0.99 each round; momentum 0.5), FedAvg, dense fp32 both ways,
+batch-10 SGD (lr 0.05, times 0.99 each round; momentum 0.9), FedAvg, dense fp32 both ways,
 the global model evaluated on the 2,000 test images after every round. Variants, each in its
 own process, one after another:
 
@@ -44,7 +45,10 @@ sys.path.insert(0, str(HERE))
 from common import markdown_table, write_result  # noqa: E402
 from sim_workload import CLIENTS, Recipe  # noqa: E402
 
-TTA = Recipe(epochs=5, batch=10, lr=0.05, lr_decay=0.99, momentum=0.5)
+# Momentum 0.9, not 0.5: with 0.5 the issue's 97 % sat at the edge of what the CNN reaches
+# (seed 0: dense at round 38, structured to 25 % of the MACs not in 40 rounds, best 0.968);
+# with 0.9 dense reached it at round 28 and structured to 25 % at round 38.
+TTA = Recipe(epochs=5, batch=10, lr=0.05, lr_decay=0.99, momentum=0.9)
 PER_ROUND = 20
 VARIANTS = (
     "fedprune_dense",
@@ -192,7 +196,7 @@ def spread(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="7 rounds, targets 0.5/0.6, seed 0")
-    parser.add_argument("--targets", type=float, nargs="+", default=[0.9, 0.93, 0.95, 0.96, 0.97])
+    parser.add_argument("--targets", type=float, nargs="+", default=[0.95, 0.96, 0.97])
     parser.add_argument("--max-rounds", type=int, default=60)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
