@@ -150,6 +150,7 @@ def build_strategy(
         ratio=st.ratio,
         flops_budget=st.flops_budget,
         params_budget=st.params_budget,
+        round_to=st.round_to,
         hybrid=hybrid,
         seed=cfg.seed,
     )

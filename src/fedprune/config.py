@@ -228,8 +228,10 @@ class StructuredConfig(_Section):
     (``mode = "server"``) or from per-channel importance the clients send (``"client"``). Give
     ``ratio`` (fraction of channels removed in total) or a budget: ``flops_budget`` /
     ``params_budget`` are the fractions of the dense model's MACs / parameters to keep. With
-    several rounds the reduction is spread geometrically over them. When unstructured pruning is
-    also on (hybrid), ``pruning.target`` counts against the dense model's prunable weights.
+    several rounds the reduction is spread geometrically over them. ``round_to`` > 1 leaves
+    each pruned layer a multiple of that many channels (``plan_channels``). When unstructured
+    pruning is also on (hybrid), ``pruning.target`` counts against the dense model's prunable
+    weights.
     """
 
     mode: Literal["none", "server", "client"] = "none"
@@ -239,6 +241,7 @@ class StructuredConfig(_Section):
     flops_budget: float | None = Field(None, gt=0, le=1)
     params_budget: float | None = Field(None, gt=0, le=1)
     rounds: list[int] = Field(default_factory=lambda: [5])
+    round_to: int = Field(1, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> StructuredConfig:

@@ -56,6 +56,7 @@ class StructuredPruning(Strategy):
         ratio: float | None = None,
         flops_budget: float | None = None,
         params_budget: float | None = None,
+        round_to: int = 1,
         hybrid: HybridTarget | None = None,
         seed: int = 0,
     ) -> None:
@@ -69,7 +70,7 @@ class StructuredPruning(Strategy):
         self.criterion, self.scope, self.source = criterion, scope, source
         self.rounds = list(rounds)
         self.ratio, self.flops_budget, self.params_budget = ratio, flops_budget, params_budget
-        self.hybrid, self.seed = hybrid, seed
+        self.round_to, self.hybrid, self.seed = round_to, hybrid, seed
         self.dense_macs = count_macs(model=model, example_input=example_input)
         self.dense_params = _param_count(model)
         self.prunable_dense: int | None = None
@@ -165,7 +166,9 @@ class StructuredPruning(Strategy):
         k = len(self.rounds)
         if self.ratio is not None:
             per_step = 1.0 - (1.0 - self.ratio) ** (1.0 / k)
-            return plan_channels(scores=scores, ratio=per_step, scope=self.scope)
+            return plan_channels(
+                scores=scores, ratio=per_step, scope=self.scope, round_to=self.round_to
+            )
         if self.flops_budget is not None:
             goal = self.flops_budget ** (step / k) * self.dense_macs
             now = count_macs(model=self.model, example_input=self.example_input)
@@ -175,6 +178,7 @@ class StructuredPruning(Strategy):
                 scores=scores,
                 flops_ratio=min(1.0, goal / now),
                 scope=self.scope,
+                round_to=self.round_to,
             )
         assert self.params_budget is not None  # the constructor checked exactly one is set
         goal = self.params_budget ** (step / k) * self.dense_params
@@ -185,6 +189,7 @@ class StructuredPruning(Strategy):
             scores=scores,
             params_ratio=min(1.0, goal / now),
             scope=self.scope,
+            round_to=self.round_to,
         )
 
 

@@ -49,6 +49,26 @@ def test_server_structured_step_shrinks_the_global_model_to_the_flops_budget() -
     assert pruned.summary["final_accuracy"] > 0.15
 
 
+def test_round_to_leaves_every_pruned_layer_a_multiple_of_channels() -> None:
+    budget = ["pruning.mode=none", "structured.mode=server", "structured.flops_budget=0.25"]
+    plain = run(*budget, "structured.rounds=[2]")
+    rounded = run(*budget, "structured.rounds=[2]", "structured.round_to=8")
+
+    assert plain.model is not None and rounded.model is not None
+    assert rounded.summary["macs_ratio"] <= 0.25
+    dense = run("pruning.mode=none").model
+    assert dense is not None
+    for name, p in rounded.model.params.items():
+        if p.dim() > 1 and p.shape[0] != dense.params[name].shape[0]:  # a pruned layer's outputs
+            assert p.shape[0] % 8 == 0, (name, tuple(p.shape))
+    widths = {
+        n: p.shape[0]
+        for n, p in plain.model.params.items()
+        if p.dim() > 1 and p.shape[0] != dense.params[n].shape[0]
+    }
+    assert any(w % 8 for w in widths.values()), widths  # the plain plan's widths were odd
+
+
 def test_client_scored_structure_counts_the_scores_uplink() -> None:
     server = run(
         "pruning.mode=none",

@@ -21,10 +21,12 @@ def plan_to_budget(
     params_ratio: float | None = None,
     scope: str = "global",
     min_channels: int = 1,
+    round_to: int = 1,
 ) -> Plan:
     """The ``plan_channels`` plan with the smallest ratio whose pruned model keeps MACs <=
     ``flops_ratio`` x today's (``count_macs``) and/or parameters <= ``params_ratio`` x today's.
 
+    ``round_to`` rounds each pruned group's kept channels as ``plan_channels`` does.
     Bisection on the ratio; each candidate is measured on a pruned deep copy, ``model`` is not
     modified. A ratio of 1 or more returns an empty plan. ``ValueError`` when even
     ``min_channels`` per group cannot meet the budget.
@@ -56,7 +58,9 @@ def plan_to_budget(
         return seen[signature]
 
     def plan_at(ratio: float) -> Plan:
-        return plan_channels(scores=scores, ratio=ratio, scope=scope, min_channels=min_channels)
+        return plan_channels(
+            scores=scores, ratio=ratio, scope=scope, min_channels=min_channels, round_to=round_to
+        )
 
     lo, hi = 0.0, 1.0
     if fits(plan_at(lo)):

@@ -78,3 +78,17 @@ def test_no_reduction_needed_gives_an_empty_plan_and_impossible_budgets_fail(bui
         plan_to_budget(model=model, example_input=x, scores=scores)
     with pytest.raises(ValueError, match="params_ratio must be > 0"):
         plan_to_budget(model=model, example_input=x, scores=scores, params_ratio=0.0)
+
+
+def test_round_to_budget_plans_keep_multiples_and_still_meet_the_budget(build, x):
+    model = build("cnn")
+    scores = channel_scores(model=model, example_input=x, criterion="l1")
+    dense = count_macs(model=model, example_input=x)
+
+    plan = plan_to_budget(model=model, example_input=x, scores=scores, flops_ratio=0.3, round_to=8)
+
+    assert count_macs(model=pruned(model, x, plan), example_input=x) <= 0.3 * dense
+    kept = {k: scores[k].numel() - len(v) for k, v in plan.items() if len(v)}
+    assert kept and all(n % 8 == 0 for n in kept.values()), kept
+    plain = plan_to_budget(model=model, example_input=x, scores=scores, flops_ratio=0.3)
+    assert any((scores[k].numel() - len(v)) % 8 for k, v in plain.items()), "nothing to round"

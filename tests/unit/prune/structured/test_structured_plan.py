@@ -60,6 +60,7 @@ def test_ties_go_to_the_lower_index_and_ratio_zero_removes_nothing():
         ({"ratio": 1.5}, "ratio"),
         ({"ratio": 0.5, "scope": "network"}, "scope"),
         ({"ratio": 0.5, "min_channels": 0}, "min_channels"),
+        ({"ratio": 0.5, "round_to": 0}, "round_to"),
     ],
 )
 def test_bad_arguments_are_rejected(kwargs, message):
@@ -67,18 +68,59 @@ def test_bad_arguments_are_rejected(kwargs, message):
         plan_channels(scores={"a": t(1, 2)}, **kwargs)
 
 
+def groups_of(values: st.SearchStrategy[float], size: int) -> st.SearchStrategy[dict]:
+    return st.dictionaries(
+        st.sampled_from(["g0", "g1", "g2", "g3"]),
+        st.lists(values, min_size=1, max_size=size),
+        min_size=1,
+    )
+
+
+groups = groups_of(st.floats(0.0, 10.0), 12)
+
+
+def test_round_to_leaves_each_pruned_group_a_multiple_by_removing_its_next_lowest():
+    a = t(9, 1, 8, 2, 7, 3, 6, 4, 5, 0, 10, 11)  # 12 channels; lowest first: 9, 1, 3, 5, 7, 8, ...
+    scores = {"a": a, "b": t(5, 4, 3), "c": t(*range(1, 21))}
+
+    plan = plan_channels(scores=scores, ratio=0.25, scope="layer", round_to=4)
+    # a: 3 planned -> 9 kept -> 8 (4th lowest goes too); b (3 < 4 channels) as planned; c: 5
+    # planned -> 15 kept -> 12
+    assert as_lists(plan) == {"a": [1, 3, 5, 9], "b": [2], "c": list(range(8))}
+    plain = plan_channels(scores=scores, ratio=0.25, scope="layer")
+    for key, removed in plain.items():  # the rounded plan extends the plain one
+        assert set(removed.tolist()) <= set(plan[key].tolist())
+    # a group the plan leaves whole stays whole; none falls below the least multiple >= floor
+    assert as_lists(plan_channels(scores=scores, ratio=0.0, round_to=4)) == {
+        "a": [],
+        "b": [],
+        "c": [],
+    }
+    deep = plan_channels(scores=scores, ratio=0.95, scope="layer", round_to=4, min_channels=5)
+    assert {k: scores[k].numel() - len(v) for k, v in deep.items()} == {"a": 8, "b": 3, "c": 8}
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=groups_of(st.floats(0.0, 10.0), 40), ratio=st.floats(0.0, 1.0), step=st.integers(2, 8))
+def test_round_to_kept_counts_are_multiples_and_fall_with_the_ratio(raw, ratio, step):
+    scores = {k: torch.tensor(v, dtype=torch.float64) for k, v in raw.items()}
+
+    def kept(r: float) -> dict[str, int]:
+        plan = plan_channels(scores=scores, ratio=r, scope="global", round_to=step)
+        return {k: s.numel() - len(plan[k]) for k, s in scores.items()}
+
+    now, more = kept(ratio), kept(min(1.0, ratio + 0.1))
+    for key, s in scores.items():
+        n = s.numel()
+        assert now[key] == n or n < step or now[key] % step == 0
+        assert more[key] <= now[key]  # what budgets bisect on
+
+
 def test_bad_scores_are_rejected():
     with pytest.raises(ValueError, match="1-D"):
         plan_channels(scores={"a": torch.ones(2, 2)}, ratio=0.5)
     with pytest.raises(ValueError, match="finite"):
         plan_channels(scores={"a": t(1, float("nan"))}, ratio=0.5)
-
-
-groups = st.dictionaries(
-    st.sampled_from(["g0", "g1", "g2", "g3"]),
-    st.lists(st.floats(0.0, 10.0), min_size=1, max_size=12),
-    min_size=1,
-)
 
 
 @settings(max_examples=60, deadline=None)
