@@ -90,8 +90,8 @@ def main() -> None:
             apply_plan(model=model, example_input=example, plan=plan)
             models[step] = apply_layout(model, channels_last=True)
         times: dict[int, list[float]] = {1: [], ROUND_TO: []}
-        for step in models.values():  # warm-up: oneDNN picks its kernels on first use
-            client_job(step, x, y)
+        for model in models.values():  # warm-up: oneDNN picks its kernels on first use
+            client_job(model, x, y)
         for _ in range(repeats):
             for step, model in models.items():
                 times[step].append(client_job(model, x, y))
@@ -120,8 +120,13 @@ def main() -> None:
         figures=figures,
         settings={"ratios": list(ratios), "repeats": repeats, "round_to": ROUND_TO},
     )
-    header = ["MACs budget", "widths (conv1, conv2, fc1)", "MACs / dense", "client job ms"]
-    header.append("speed-up")
+    header = [
+        "MACs budget",
+        "widths (conv1, conv2, fc1)",
+        "MACs / dense",
+        "client job ms",
+        "speed-up",
+    ]
     print(markdown_table(header, rows))
 
 
